@@ -1,0 +1,191 @@
+"""ORM rows. Columns only: queries live in queries.py, writes in runtime.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base
+
+
+class Organisation(Base):
+    """A bureau, institute or owner unit, placed in the province → city → county hierarchy."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(String(16), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # For an institute: the bureau of the same level that supervises it (escalations go there).
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # For a county bureau: the institute it delegated filing and verification to (Notice 一.（二）).
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+
+class Capability(Base):
+    """One line of the verification capability ledger (检定能力台账): institute x instrument type."""
+
+    __tablename__ = "capability"
+    __table_args__ = (UniqueConstraint("institute_id", "instrument_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institute_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    instrument_type: Mapped[str] = mapped_column(String(64), index=True)
+    has_regulation: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    """A person who signs in; belongs to one organisation and has roles."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    roles: Mapped[str] = mapped_column(String(200))  # comma-separated Role values
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalendarYear(Base):
+    """Whether a year's official holiday schedule is known (confirmed) or guessed (provisional)."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CalendarDay(Base):
+    """An exception to the Monday–Friday week: a holiday on a weekday or a make-up working day (调休)."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SpecVersion(Base):
+    """One version of a process: its BPMN/DMN sources, identified by content hash, stored once."""
+
+    __tablename__ = "spec_version"
+    __table_args__ = (UniqueConstraint("process_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> text (bpmn, dmn, json forms)
+    spec_json: Mapped[str] = mapped_column(Text)  # serialized spec + subprocess specs
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Case(Base):
+    """A running or finished process instance; ``state`` is SpiffWorkflow's JSON without the spec."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    spec_version_id: Mapped[int] = mapped_column(ForeignKey("spec_version.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_case_next_timer_at", "next_timer_at"),)
+
+
+class Task(Base):
+    """A human task as inbox queries see it; kept in step with the case state on every save."""
+
+    __tablename__ = "task"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    spec_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    form: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        Index("ix_task_inbox", "organisation_id", "role", "status", "due_at"),
+        Index("ix_task_status_due", "status", "due_at"),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only record of who did what and when, with the data before and after."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(100))  # username, or "scheduler"/"system"
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Instrument(Base):
+    """The instrument ledger (工作计量器具台账): accepted filings with period and next due date."""
+
+    __tablename__ = "instrument"
+    __table_args__ = (UniqueConstraint("owner_org_id", "serial_no", "instrument_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    filing_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(100))
+    serial_no: Mapped[str] = mapped_column(String(100))
+    instrument_type: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(String(200))
+    county_code: Mapped[str] = mapped_column(String(16))
+    period_months: Mapped[int] = mapped_column(Integer)
+    next_due: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class Document(Base):
+    """A certificate or notice issued by a case (检定证书 / 检定结果通知书 / 校准证书)."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
