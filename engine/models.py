@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Base
+from .db import Base, UtcDateTime
 
 
 class Organisation(Base):
@@ -22,9 +22,9 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     level: Mapped[str] = mapped_column(String(16))
     region_code: Mapped[str] = mapped_column(String(16), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     # For an institute: the bureau of the same level that supervises it (escalations go there).
-    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     # For a county bureau: the institute it delegated filing and verification to (Notice 一.（二）).
     delegate_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
@@ -63,7 +63,7 @@ class CalendarYear(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CalendarDay(Base):
@@ -88,7 +88,7 @@ class SpecVersion(Base):
     sources: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> text (bpmn, dmn, json forms)
     spec_json: Mapped[str] = mapped_column(Text)  # serialized spec + subprocess specs
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Case(Base):
@@ -104,11 +104,11 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     state: Mapped[str] = mapped_column(Text)
-    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_timer_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
@@ -128,10 +128,10 @@ class Task(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     form: Mapped[str | None] = mapped_column(String(200))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     __table_args__ = (
@@ -151,7 +151,7 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actor: Mapped[str] = mapped_column(String(100))  # username, or "scheduler"/"system"
     action: Mapped[str] = mapped_column(String(50), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -187,5 +187,5 @@ class Document(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     number: Mapped[str] = mapped_column(String(64), unique=True)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
     content: Mapped[dict[str, Any]] = mapped_column(JSON)

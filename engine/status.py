@@ -37,6 +37,8 @@ class Role(StrEnum):
     OWNER = "owner"
     INSTITUTE = "institute"
     BUREAU = "bureau"
+    # Lane of the filing review (Notice 一.（二）): the county bureau or the institute it delegated to.
+    FILING_HANDLER = "filing_handler"
     POLICY = "policy"
     MANAGER = "manager"
     ADMIN = "admin"

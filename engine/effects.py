@@ -1,0 +1,81 @@
+"""Apply the side effects diagram scripts asked for, in the case's own transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from .errors import ScriptError
+from .models import Case, Document, Instrument
+from .script_env import Effect
+from .status import InstrumentStatus
+
+LEDGER_FIELDS = ("name", "model", "serial_no", "instrument_type", "category", "purpose", "location")
+
+
+def apply_effects(session: Session, case: Case, effects: list[Effect], now: datetime) -> list[dict[str, Any]]:
+    """Write ledger, document and status changes; return audit rows describing them."""
+    audit: list[dict[str, Any]] = []
+    for effect in effects:
+        handler = _HANDLERS[effect.kind]
+        audit.append({"action": effect.kind, "before": None, "after": handler(session, case, effect.args, now)})
+    return audit
+
+
+def _register(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    rows = []
+    for item in args["instruments"]:
+        missing = [f for f in LEDGER_FIELDS if not item.get(f)]
+        if missing:
+            raise ScriptError(f"instrument record lacks {', '.join(missing)}")
+        period = int(item.get("period_months") or 12)
+        rows.append({
+            **{f: str(item[f]) for f in LEDGER_FIELDS},
+            "owner_org_id": args["owner_org_id"], "filing_case_id": case.id,
+            "county_code": args["county_code"], "period_months": period,
+            "next_due": _parse_date(item.get("next_due")), "status": InstrumentStatus.IN_USE.value,
+        })
+    if rows:
+        session.execute(insert(Instrument), rows)
+    return {"instruments": [{"serial_no": r["serial_no"], "name": r["name"]} for r in rows]}
+
+
+def _document(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    session.add(Document(case_id=case.id, kind=args["kind"], number=args["number"],
+                         issued_at=now, content=args["content"]))
+    return {"kind": args["kind"], "number": args["number"]}
+
+
+def _status(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    instrument = session.scalar(select(Instrument).where(Instrument.id == args["instrument_id"]))
+    if instrument is None:
+        raise ScriptError(f"instrument {args['instrument_id']} is not in the ledger")
+    instrument.status = args["status"]
+    if args["next_due"]:
+        instrument.next_due = _parse_date(args["next_due"])
+    return {"instrument_id": instrument.id, "status": instrument.status,
+            "next_due": instrument.next_due.isoformat() if instrument.next_due else None}
+
+
+def _notify(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"org_id": args["org_id"], "message": args["message"]}
+
+
+def _parse_date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise ScriptError(f"bad date {value!r}") from exc
+
+
+_HANDLERS = {
+    "register_instruments": _register,
+    "issue_document": _document,
+    "set_instrument_status": _status,
+    "notify": _notify,
+}

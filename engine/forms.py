@@ -1,0 +1,111 @@
+"""Validation of submitted task data against the task's JSON Schema form.
+
+Rules that are data live in the schema (policy staff edit it next to the diagram):
+- ``x-error`` on a (sub)schema: the message shown beside the field when it fails;
+- ``x-case-facts`` at top level: case variables merged in before validating, so ``if/then``
+  can depend on them (a calibration certificate is refused where a regulation exists);
+- ``x-date-max`` / ``x-date-min`` = ``"today"``: a date may not lie after / before today.
+Only properties the schema declares and does not mark ``readOnly`` are accepted from users,
+so a submission can never overwrite case facts such as the deadline or the organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import date
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError
+
+from .errors import ValidationFailed
+
+DEFAULT_MESSAGES = {
+    "required": "此项为必填项",
+    "type": "格式不正确",
+    "enum": "不是允许的取值",
+    "const": "取值不符合规定",
+    "format": "格式不正确（日期应为 YYYY-MM-DD）",
+    "minLength": "内容太短",
+    "maxLength": "内容太长",
+    "minimum": "数值太小",
+    "maximum": "数值太大",
+    "pattern": "格式不正确",
+    "not": "取值不符合规定",
+    "minItems": "至少需要一项",
+    "x-date-max": "日期不能晚于今天",
+    "x-date-min": "日期不能早于今天",
+}
+
+
+# Today's date for the x-date-* keywords; jsonschema validators are immutable objects.
+_TODAY: ContextVar[date] = ContextVar("form_today")
+
+
+def _date_bound(is_max: bool) -> Any:
+    def check(validator: Any, bound: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+        if not isinstance(instance, str) or bound != "today":
+            return
+        try:
+            value = date.fromisoformat(instance)
+        except ValueError:
+            return  # the "format" keyword reports malformed dates
+        today = _TODAY.get()
+        if (is_max and value > today) or (not is_max and value < today):
+            yield ValidationError(f"{instance} is {'after' if is_max else 'before'} {today}")
+
+    return check
+
+
+_FormValidator = validators.extend(
+    Draft202012Validator, {"x-date-max": _date_bound(True), "x-date-min": _date_bound(False)}
+)
+
+
+def check_schema(schema: dict[str, Any]) -> None:
+    """Raise jsonschema's SchemaError if ``schema`` is not a valid JSON Schema."""
+    Draft202012Validator.check_schema(schema)
+
+
+def accepted_fields(schema: dict[str, Any]) -> set[str]:
+    """Names a user may submit: declared properties that are not readOnly."""
+    props = schema.get("properties", {})
+    return {name for name, sub in props.items() if not sub.get("readOnly", False)}
+
+
+def validate_submission(
+    schema: dict[str, Any], submitted: dict[str, Any], case_data: dict[str, Any], today: date
+) -> dict[str, Any]:
+    """The accepted part of ``submitted``, or ValidationFailed with messages per field."""
+    allowed = accepted_fields(schema)
+    errors: dict[str, list[str]] = {}
+    for name in sorted(set(submitted) - allowed):
+        errors.setdefault(name, []).append("不允许提交此字段")
+    accepted = {k: v for k, v in submitted.items() if k in allowed}
+    merged = {k: case_data[k] for k in schema.get("x-case-facts", []) if k in case_data}
+    merged.update(accepted)
+    validator = _FormValidator(schema, format_checker=FormatChecker())
+    token = _TODAY.set(today)
+    try:
+        for error in validator.iter_errors(merged):
+            field, message = _describe(error, schema)
+            if message not in errors.get(field, []):
+                errors.setdefault(field, []).append(message)
+    finally:
+        _TODAY.reset(token)
+    if errors:
+        raise ValidationFailed(errors)
+    return accepted
+
+
+def _describe(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str]:
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        path.append(missing)
+    field = ".".join(path) or "_form"
+    sub = error.schema if isinstance(error.schema, dict) else {}
+    top = schema.get("properties", {}).get(path[0], {}) if path else {}
+    message = sub.get("x-error") or top.get("x-error") or DEFAULT_MESSAGES.get(str(error.validator))
+    return field, message or "取值无效"

@@ -1,0 +1,232 @@
+"""The engine facade: start cases, complete and claim tasks, fire timers.
+
+Every method takes the caller's ``session`` first and never commits: the web request or
+the scheduler job owns the transaction. Each write loads the case row, rebuilds the
+workflow over the cached spec, refreshes its timers (so a deadline that passed is never
+lost to a late completion), acts, and writes the state, the task rows and the audit log
+back with an optimistic version check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from .actors import Actor
+from .calendar_store import load_calendar
+from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
+from .forms import validate_submission
+from .instance import CaseInstance
+from .models import AuditEntry, Case
+from .models import Task as TaskRow
+from .sandbox import SandboxScriptEngine
+from .script_env import OperationContext, current, diagram_functions, operation
+from .serializer import StateSerializer
+from .specs import ProcessVersion, SpecRegistry
+from .status import CaseStatus, TaskStatus
+from .step import StepRecorder
+from .sync import sync_case
+from .workdays import WorkdayCalendar
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+CALENDAR_TTL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """Identity and version of a case after an operation."""
+
+    id: int
+    number: str
+    version: int
+    status: str
+
+
+class Engine:
+    """Runs cases from stored process versions; one instance serves the whole process."""
+
+    def __init__(self, registry: SpecRegistry, serializer: StateSerializer, clock: Clock) -> None:
+        self.registry = registry
+        self.serializer = serializer
+        self.clock = clock
+        # The sandbox reads "now" from the operation in progress, so timers obey the injected clock.
+        self.script_engine = SandboxScriptEngine(diagram_functions(), clock=lambda: current().now)
+        self._calendar: WorkdayCalendar | None = None
+        self._calendar_loaded_at: datetime | None = None
+
+    # -- calendar ---------------------------------------------------------------------------
+    def calendar(self, session: Session) -> WorkdayCalendar:
+        """The working-day calendar, reloaded at most once a minute (admins edit it rarely)."""
+        now = self.clock()
+        stale = self._calendar_loaded_at is None or (now - self._calendar_loaded_at).total_seconds() > CALENDAR_TTL_SECONDS
+        if self._calendar is None or stale:
+            self._calendar = load_calendar(session)
+            self._calendar_loaded_at = now
+        return self._calendar
+
+    def forget_calendar(self) -> None:
+        """Drop the cached calendar after an administrator changed it."""
+        self._calendar = None
+
+    # -- commands ---------------------------------------------------------------------------
+    def start_case(
+        self, session: Session, process_id: str, data: dict[str, Any], actor: Actor,
+        owner_org_id: int | None = None, title: str = "",
+    ) -> CaseRef:
+        """Start a case on the current version of ``process_id`` and run it to its first wait."""
+        version = self.registry.current(session, process_id)
+        now = self.clock()
+        # The number derives from the id, so insert with a unique placeholder first.
+        row = Case(number=f"new-{uuid4().hex[:24]}", process_id=process_id, spec_version_id=version.id, status=CaseStatus.RUNNING.value,
+                   title=title, owner_org_id=owner_org_id, state="", created_at=now, updated_at=now)
+        session.add(row)
+        session.flush()
+        row.number = f"QJ{now.year}{row.id:06d}"
+        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
+        instance = CaseInstance(workflow)
+        start = workflow.get_tasks(state=TaskState.READY)[0]
+        start.data.update(data, case_number=row.number, owner_org_id=owner_org_id)
+        recorder = StepRecorder(instance)
+        with self._operation(session, row, now):
+            recorder.run_engine_steps()
+        self._save(session, row, instance, recorder, actor, now, [("case_started", None, dict(data))])
+        return self._ref(row)
+
+    def complete_task(
+        self, session: Session, task_id: str, data: dict[str, Any], actor: Actor,
+        expected_version: int | None = None,
+    ) -> CaseRef:
+        """Validate ``data`` against the task's form, complete the task and advance the case.
+
+        :raises NotAllowed: the task belongs to another group or is claimed by someone else.
+        :raises InvalidTransition: the task is no longer ready (done, or closed by a deadline).
+        :raises ValidationFailed: field errors from the form schema.
+        :raises Conflict: the case changed since ``expected_version`` or concurrently.
+        """
+        task_row, row = self._load_task(session, task_id)
+        self._check_may_act(task_row, actor)
+        if expected_version is not None and expected_version != row.version:
+            raise Conflict(f"case {row.number} changed (version {row.version}, you saw {expected_version})")
+        version = self.registry.get(session, row.spec_version_id)
+        instance = self._load(row, version)
+        now = self.clock()
+        recorder = StepRecorder(instance)
+        with self._operation(session, row, now) as ctx:
+            recorder.refresh_timers()
+            task = instance.spiff_task(task_id)
+            if task.state != TaskState.READY:
+                raise InvalidTransition(f"task {task_row.title} is no longer open (its deadline may have passed)")
+            schema = version.forms.get(task_row.form or "", {"type": "object"})
+            accepted = validate_submission(schema, data, task.data, ctx.today)
+            before = {k: task.data.get(k) for k in accepted}
+            task.set_data(**accepted)
+            recorder.run_task(task)
+        audit = [("task_completed", before, {"task": task_row.spec_name, **accepted})]
+        self._save(session, row, instance, recorder, actor, now, audit, completed=(task_id, actor))
+        return self._ref(row)
+
+    def fire_timers(self, session: Session, case_id: int, now: datetime | None = None) -> int:
+        """Fire the due timers of one case; returns how many fired (0 if none was due)."""
+        row = session.get(Case, case_id)
+        if row is None:
+            raise NotFound(f"case {case_id} does not exist")
+        now = now or self.clock()
+        instance = self._load(row, self.registry.get(session, row.spec_version_id))
+        recorder = StepRecorder(instance)
+        with self._operation(session, row, now):
+            recorder.refresh_timers()
+        self._save(session, row, instance, recorder, Actor.system("scheduler"), now, [])
+        return len(recorder.fired_timers)
+
+    def claim_task(self, session: Session, task_id: str, actor: Actor) -> None:
+        """Assign an open task of the actor's group to the actor."""
+        task_row, row = self._load_task(session, task_id)
+        self._check_may_act(task_row, actor)
+        if task_row.assignee_id == actor.user_id:
+            return
+        result = session.execute(
+            update(TaskRow).where(TaskRow.id == task_id, TaskRow.assignee_id.is_(None))
+            .values(assignee_id=actor.user_id).execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("the task was claimed by someone else first")
+        self._audit(session, [("task_claimed", None, {"task": task_row.spec_name})], row, task_id, actor)
+
+    def release_task(self, session: Session, task_id: str, actor: Actor) -> None:
+        """Give a claimed task back to the group."""
+        task_row, row = self._load_task(session, task_id)
+        if task_row.assignee_id != actor.user_id:
+            raise NotAllowed("only the clerk who claimed a task can release it")
+        task_row.assignee_id = None
+        self._audit(session, [("task_released", None, {"task": task_row.spec_name})], row, task_id, actor)
+
+    # -- internals --------------------------------------------------------------------------
+    def _operation(self, session: Session, row: Case, now: datetime) -> Any:
+        return operation(OperationContext(session, self.calendar(session), now, case_number=row.number))
+
+    def _load_task(self, session: Session, task_id: str) -> tuple[TaskRow, Case]:
+        found = session.execute(select(TaskRow, Case).join(Case, TaskRow.case_id == Case.id)
+                                .where(TaskRow.id == task_id)).first()
+        if found is None:
+            raise NotFound(f"task {task_id} does not exist")
+        task_row, row = found
+        if task_row.status != TaskStatus.READY.value:
+            raise InvalidTransition(f"task {task_row.title} is already {task_row.status}")
+        return task_row, row
+
+    @staticmethod
+    def _check_may_act(task_row: TaskRow, actor: Actor) -> None:
+        if not actor.can_work_on(task_row.role, task_row.organisation_id):
+            raise NotAllowed(f"task {task_row.title} belongs to another group")
+        if task_row.assignee_id is not None and task_row.assignee_id != actor.user_id:
+            raise NotAllowed(f"task {task_row.title} is claimed by another clerk")
+
+    def _load(self, row: Case, version: ProcessVersion) -> CaseInstance:
+        workflow = self.serializer.load_state(row.state, version.specs)
+        workflow.script_engine = self.script_engine  # the serializer never stores the engine
+        return CaseInstance(workflow)
+
+    def _save(
+        self, session: Session, row: Case, instance: CaseInstance, recorder: StepRecorder, actor: Actor,
+        now: datetime, audit: list[tuple[str, Any, Any]], completed: tuple[str, Actor] | None = None,
+    ) -> None:
+        row.state = self.serializer.dump_state(instance.workflow)
+        with session.no_autoflush:
+            rows = sync_case(session, row, instance, recorder, now, completed, self._flush_case)
+        self._audit(session, audit + rows, row, completed[0] if completed else None, actor)
+
+    @staticmethod
+    def _flush_case(session: Session, row: Case) -> None:
+        """Write the case row first: its version check decides whether the rest may follow."""
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise Conflict(f"case {row.number} was changed by someone else; reload and try again") from exc
+
+    def _audit(self, session: Session, entries: list[tuple[str, Any, Any]], row: Case,
+               task_id: str | None, actor: Actor) -> None:
+        if not entries:
+            return
+        now = self.clock()
+        session.execute(insert(AuditEntry), [
+            {"case_id": row.id, "task_id": task_id, "actor_id": actor.user_id, "actor": actor.username,
+             "action": action, "at": now, "before": before, "after": after}
+            for action, before, after in entries
+        ])
+
+    @staticmethod
+    def _ref(row: Case) -> CaseRef:
+        return CaseRef(row.id, row.number, row.version, row.status)
+

@@ -1,0 +1,83 @@
+"""Bring the queryable rows (case columns, task table) in line with a case's new state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from .actors import Actor
+from .effects import apply_effects
+from .instance import CaseInstance, HumanTask, parse_iso
+from .models import Case
+from .models import Task as TaskRow
+from .status import CaseStatus, TaskStatus
+from .step import StepRecorder
+
+AuditRow = tuple[str, Any, Any]
+ESCALATION_PROCESS = "escalation"
+
+
+def sync_case(
+    session: Session, row: Case, instance: CaseInstance, recorder: StepRecorder, now: datetime,
+    completed: tuple[str, Actor] | None, flush_case: Callable[[Session, Case], None],
+) -> list[AuditRow]:
+    """Update the case row and task rows; return the audit rows that describe the change.
+
+    ``flush_case`` writes the case row (with its version check) before any other row.
+    """
+    facts = instance.facts
+    _sync_case_row(row, instance, facts, now)
+    flush_case(session, row)
+    audit: list[AuditRow] = [
+        (a["action"], a["before"], a["after"]) for a in apply_effects(session, row, recorder.effects, now)
+    ]
+    after_ready = {t.id: t for t in instance.ready_human_tasks}
+    _sync_tasks(session, row, recorder.before_ready, after_ready, now, completed)
+    audit += [("timer_fired", None, {"timer": t.name, "due_at": t.due_at, "process": t.process_id})
+              for t in recorder.fired_timers]
+    for task in after_ready.values():
+        if task.id not in recorder.before_ready and task.process_id == ESCALATION_PROCESS:
+            audit.append(("escalated", None, {"task": task.spec_name, "organisation_id": task.organisation_id,
+                                              "reason": facts.get("escalation_reason")}))
+    old, new = recorder.before_facts.get("deadline"), facts.get("deadline")
+    if new != old and (old is not None or new is not None):
+        audit.append(("deadline_changed", {"deadline": old}, {
+            "deadline": new, "provisional": bool(facts.get("deadline_provisional")),
+            "reason": facts.get("extension_reason") if old else None}))
+    return audit
+
+
+def _sync_tasks(
+    session: Session, row: Case, before: dict[str, HumanTask], after: dict[str, HumanTask], now: datetime,
+    completed: tuple[str, Actor] | None,
+) -> None:
+    closed = []
+    for task_id in before.keys() - after.keys():
+        done = completed is not None and completed[0] == task_id
+        closed.append({
+            "id": task_id, "completed_at": now,
+            "status": (TaskStatus.COMPLETED if done else TaskStatus.CANCELLED).value,
+            "completed_by_id": completed[1].user_id if done and completed else None,
+        })
+    if closed:
+        session.execute(update(TaskRow), closed)
+    opened = [
+        {"id": t.id, "case_id": row.id, "spec_name": t.spec_name, "title": t.title, "role": t.role,
+         "organisation_id": t.organisation_id, "form": t.form, "due_at": t.due_at,
+         "status": TaskStatus.READY.value, "created_at": now}
+        for task_id, t in after.items() if task_id not in before
+    ]
+    if opened:
+        session.execute(insert(TaskRow), opened)
+
+
+def _sync_case_row(row: Case, instance: CaseInstance, facts: dict[str, Any], now: datetime) -> None:
+    row.status = (CaseStatus.COMPLETED if instance.completed else CaseStatus.RUNNING).value
+    row.next_timer_at = None if instance.completed else instance.next_timer_at
+    row.deadline_at = parse_iso(facts.get("deadline"))
+    row.deadline_provisional = bool(facts.get("deadline_provisional", False))
+    row.updated_at = now

@@ -1,0 +1,48 @@
+"""The timer sweep: fire every case whose next timer is due, each exactly once.
+
+The sweep reads only the indexed ``case.next_timer_at`` column, so cases that are not due
+are never loaded. Each due case is fired inside its own savepoint; the case row's version
+column makes a second scheduler (or a clerk acting at the same moment) lose cleanly with a
+Conflict instead of firing the same timer twice. On PostgreSQL rows another sweep holds
+are skipped (FOR UPDATE SKIP LOCKED); SQLite serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict
+from .models import Case
+from .runtime import Engine
+
+logger = logging.getLogger(__name__)
+
+
+def due_case_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    """Ids of cases with a timer due at ``now``, earliest first."""
+    query = (
+        select(Case.id).where(Case.next_timer_at <= now)
+        .order_by(Case.next_timer_at).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def fire_due_timers(session: Session, engine: Engine, now: datetime, limit: int = 100) -> int:
+    """Fire the due timers of up to ``limit`` cases; returns how many timers fired."""
+    fired = 0
+    for case_id in due_case_ids(session, now, limit):
+        try:
+            with session.begin_nested():
+                fired += engine.fire_timers(session, case_id, now)
+        except Conflict:
+            logger.info("Case %s changed while its timers fired; the other writer won", case_id)
+        except Exception:
+            # One broken case must not block the whole sweep.
+            logger.exception("Firing timers of case %s failed", case_id)
+    return fired

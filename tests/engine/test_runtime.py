@@ -1,0 +1,87 @@
+"""Engine behaviour on a tiny diagram: task rows, rights, validation, deadline timer, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.actors import Actor, actor_for
+from engine.errors import InvalidTransition, NotAllowed, ValidationFailed
+from engine.models import AuditEntry, Case, Organisation, Task, User
+from engine.specs import read_sources
+from engine.timers import fire_due_timers
+
+TINY = Path(__file__).resolve().parent.parent / "bpmn" / "tiny"
+
+
+def _actor(session, username: str) -> Actor:
+    return actor_for(session.scalars(select(User).where(User.username == username)).one())
+
+
+def _org(session, code: str) -> int:
+    return session.scalars(select(Organisation.id).where(Organisation.code == code)).one()
+
+
+@pytest.fixture
+def started(database, engine, clock):
+    with database.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, read_sources(TINY), clock())
+        data = {"received_on": "2026-09-30", "institute_id": _org(s, "210100-institute"),
+                "bureau_id": _org(s, "210100-bureau")}
+        ref = engine.start_case(s, "deadline_task", data, Actor.system())
+    return ref
+
+
+def test_start_creates_a_task_row_with_the_working_day_deadline(database, started):
+    with database.factory() as s:
+        task = s.scalars(select(Task).where(Task.case_id == started.id)).one()
+        case = s.get(Case, started.id)
+    assert task.spec_name == "approve" and task.role == "institute" and task.status == "ready"
+    assert task.due_at.isoformat() == "2026-10-15T15:59:59+00:00"  # end of 2026-10-15 in Beijing
+    assert case.next_timer_at == task.due_at
+
+
+def test_clerk_of_another_institute_may_not_complete(database, engine, started):
+    with database.factory() as s, s.begin():
+        task = s.scalars(select(Task).where(Task.case_id == started.id)).one()
+        with pytest.raises(NotAllowed):
+            engine.complete_task(s, task.id, {"decision": "yes"}, _actor(s, "dalian_institute"))
+
+
+def test_bad_input_is_refused_per_field_and_nothing_changes(database, engine, started):
+    with database.factory() as s, s.begin():
+        task = s.scalars(select(Task).where(Task.case_id == started.id)).one()
+        with pytest.raises(ValidationFailed) as err:
+            engine.complete_task(s, task.id, {"decision": "maybe", "fee": 5, "deadline": "x"},
+                                 _actor(s, "shenyang_institute"))
+    assert set(err.value.errors) == {"decision", "fee", "deadline"}
+    assert err.value.errors["fee"] == ["强制检定停征收费，费用必须为0"]
+    with database.factory() as s:
+        assert s.get(Case, started.id).version == started.version
+
+
+def test_overdue_timer_fires_once_and_escalates(database, engine, clock, started):
+    clock.set("2026-10-16T00:00:01+08:00")
+    with database.factory() as s, s.begin():
+        assert fire_due_timers(s, engine, clock()) == 1
+    with database.factory() as s, s.begin():
+        assert fire_due_timers(s, engine, clock()) == 0
+    with database.factory() as s:
+        tasks = {t.spec_name: t for t in s.scalars(select(Task).where(Task.case_id == started.id))}
+        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.case_id == started.id))]
+    assert tasks["escalate"].role == "bureau" and tasks["approve"].status == "ready"
+    assert actions.count("timer_fired") == 1
+
+
+def test_completion_closes_the_task_and_the_case(database, engine, started):
+    with database.factory() as s, s.begin():
+        task = s.scalars(select(Task).where(Task.case_id == started.id)).one()
+        ref = engine.complete_task(s, task.id, {"decision": "yes"}, _actor(s, "shenyang_institute"))
+    assert ref.status == "completed" and ref.version == started.version + 1
+    with database.factory() as s, s.begin():
+        task = s.get(Task, task.id)
+        assert task.status == "completed" and task.completed_by_id is not None
+        with pytest.raises(InvalidTransition):
+            engine.complete_task(s, task.id, {"decision": "yes"}, _actor(s, "shenyang_institute"))
