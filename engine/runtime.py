@@ -210,10 +210,11 @@ class Engine:
     @staticmethod
     def _flush_case(session: Session, row: Case) -> None:
         """Write the case row first: its version check decides whether the rest may follow."""
+        number = row.number  # the failed flush expires the row; read it first
         try:
             session.flush()
         except StaleDataError as exc:
-            raise Conflict(f"case {row.number} was changed by someone else; reload and try again") from exc
+            raise Conflict(f"case {number} was changed by someone else; reload and try again") from exc
 
     def _audit(self, session: Session, entries: list[tuple[str, Any, Any]], row: Case,
                task_id: str | None, actor: Actor) -> None:

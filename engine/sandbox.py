@@ -1,21 +1,20 @@
 """Restricted script engine: every diagram expression runs under RestrictedPython.
 
-Scripts, gateway conditions, timer texts, DMN input/output cells and message payloads all go through
+Scripts, gateway conditions, timer texts, DMN cells and message payloads all go through
 ``SandboxEnvironment``. Each distinct text is compiled once by RestrictedPython (no imports, no class
-statements, no names or attributes starting with ``_``) and runs with a small builtins set and guards
-that allow attribute access only on plain data values; ``str.format``/``format_map`` go through the
-same guard, so format fields cannot read dunder attributes either.
+statements, no names or attributes starting with ``_``) and runs with a small builtins set and guards that
+allow attribute access only on plain data values; ``str.format``/``format_map`` fields use the same guard.
 
 How errors surface: the environment raises :class:`ScriptError` for every violation and every failure.
 ``SandboxScriptEngine.evaluate``/``execute`` re-raise it as SpiffWorkflow's ``WorkflowTaskException``
-(so SpiffWorkflow marks the task ERROR and adds its notes, e.g. the DMN row) whose message contains the
-ScriptError's text and whose ``__cause__`` is the ScriptError. A few SpiffWorkflow paths call the
-environment directly (process data inputs/outputs, message correlation) and get the bare ScriptError.
-``find_script_error(exc)`` returns the ScriptError from any of these.
+(SpiffWorkflow then marks the task ERROR and adds notes such as the DMN row) whose message contains the
+ScriptError's text and whose ``__cause__`` is the ScriptError. SpiffWorkflow paths that call the environment
+directly (process data inputs/outputs, message correlation) get the bare ScriptError.
+``find_script_error(exc)`` returns the ScriptError in every case.
 
-Scripts run on a deep copy of the task data; only when a script succeeds are its new or changed
-plain-data variables copied back (injected functions and script-local functions never are), so a
-failed script leaves the task's data untouched. Not covered: CPU and memory limits.
+Scripts run on a deep copy of the task data and only on success are their new or changed storable variables
+copied back (never functions), so a failed script leaves the data untouched. Expressions read the live data
+(copying would slow conditions). Not covered: CPU and memory limits.
 """
 
 from __future__ import annotations
@@ -47,6 +46,10 @@ from .errors import ScriptError
 logger = logging.getLogger(__name__)
 
 Mode = Literal["eval", "exec"]
+Data = dict[str, Any]
+External = Mapping[str, Any] | None
+Clock = Callable[[], datetime]
+Functions = Mapping[str, Callable[..., Any]]
 SCRIPT_FILENAME = "<diagram>"
 _CACHE_LIMIT = 10_000  # distinct texts come from diagrams; the cap only bounds a pathological caller
 
@@ -55,17 +58,11 @@ _SAFE_NAMES = (
     "len list map max min ord range repr reversed round set sorted str sum tuple zip"
 ).split()
 # Only Exception subclasses: raising SystemExit or KeyboardInterrupt would get past our error wrapping.
-_SAFE_EXCEPTIONS = {
-    name: value
-    for name, value in safe_builtins.items()
-    if isinstance(value, type) and issubclass(value, Exception)
-}
-BUILTINS: Mapping[str, Any] = {**{name: getattr(builtins, name) for name in _SAFE_NAMES}, **_SAFE_EXCEPTIONS}
+_EXCEPTIONS = {k: v for k, v in safe_builtins.items() if isinstance(v, type) and issubclass(v, Exception)}
+BUILTINS: Mapping[str, Any] = {**{name: getattr(builtins, name) for name in _SAFE_NAMES}, **_EXCEPTIONS}
 
 # Values whose attributes scripts may read; bool and datetime are covered as subclasses of int and date.
-_DATA_TYPES = (
-    str, bytes, int, float, complex, list, tuple, dict, set, frozenset, date, time, timedelta, Decimal
-)
+_DATA_TYPES = (str, bytes, int, float, list, tuple, dict, set, frozenset, date, time, timedelta, Decimal)
 _BUILTIN_CLASSES = (str, bytes, int, float, bool, list, tuple, dict, set, frozenset)
 _FORMAT_METHODS = frozenset({"format", "format_map"})
 _DENIED_ATTRIBUTES = INSPECT_ATTRIBUTES | {"mro", "func_globals", "func_code"}
@@ -112,10 +109,6 @@ def _safe_format_method(text: str, name: str) -> Callable[..., str]:
     return lambda mapping: _FORMATTER.vformat(text, (), mapping)
 
 
-def _guarded_getitem(obj: Any, key: Any) -> Any:
-    return obj[key]
-
-
 def _guarded_write(obj: Any) -> Any:
     """Allow item assignment only on dicts and lists (task data or built by the script)."""
     if isinstance(obj, (dict, list)):
@@ -130,21 +123,17 @@ def _inplace(op: str, target: Any, value: Any) -> Any:
     return function(target, value)
 
 
-def _apply(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return function(*args, **kwargs)
-
-
 # Set last in every scope so task data (which may hold any key) can never replace a guard.
 GUARDS: Mapping[str, Any] = {
     "__builtins__": BUILTINS,
     "_getattr_": guarded_getattr,
-    "_getitem_": _guarded_getitem,
+    "_getitem_": operator.getitem,
     "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": _guarded_write,
     "_inplacevar_": _inplace,
-    "_apply_": _apply,
+    "_apply_": lambda function, *args, **kwargs: function(*args, **kwargs),
     "_print_": PrintCollector,
 }
 
@@ -179,7 +168,7 @@ def compile_text(mode: Mode, text: str) -> CodeType:
     return result.code
 
 
-def _run(code: CodeType, scope: dict[str, Any], kind: str) -> Any:
+def _run(code: CodeType, scope: Data, kind: str) -> Any:
     """Run compiled code, turning every failure into a ScriptError."""
     try:
         return eval(code, scope)
@@ -196,23 +185,21 @@ def _run(code: CodeType, scope: dict[str, Any], kind: str) -> Any:
 
 def _is_storable(value: Any, depth: int = 0) -> bool:
     """True for values the workflow serializer can store (JSON data plus dates and Decimals)."""
-    if depth > 50:
-        return False
     if isinstance(value, _STORABLE_SCALARS):
         return True
+    if depth > 50:  # also stops self-referencing lists
+        return False
     if isinstance(value, (list, tuple)):
         return all(_is_storable(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return all(
-            isinstance(key, _STORABLE_KEYS) and _is_storable(item, depth + 1) for key, item in value.items()
-        )
-    return False
+    return isinstance(value, dict) and all(
+        isinstance(key, _STORABLE_KEYS) and _is_storable(item, depth + 1) for key, item in value.items()
+    )
 
 
 class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]
     """TaskDataEnvironment whose code is compiled by RestrictedPython and cached per text."""
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
+    def __init__(self, functions: Functions | None = None) -> None:
         super().__init__(dict(functions or {}))
         self._cache: dict[tuple[Mode, str], CodeType] = {}
 
@@ -227,16 +214,12 @@ class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]
             self._cache[key] = code
         return code
 
-    def evaluate(
-        self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-    ) -> Any:
+    def evaluate(self, expression: str, context: Data, external_context: External = None) -> Any:
         """Value of the expression with task data, injected functions and external context as names."""
         code = self.compiled("eval", expression)
         return _run(code, {**self.globals, **(external_context or {}), **context, **GUARDS}, "Expression")
 
-    def execute(
-        self, script: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-    ) -> bool:
+    def execute(self, script: str, context: Data, external_context: External = None) -> bool:
         """Run the script on a copy of the task data and copy its variables back only if it succeeds."""
         external = dict(external_context or {})
         self.check_for_overwrite(context, external)
@@ -246,7 +229,7 @@ class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         self._copy_back(scope, context, external)
         return True
 
-    def _copy_back(self, scope: dict[str, Any], context: dict[str, Any], external: Mapping[str, Any]) -> None:
+    def _copy_back(self, scope: Data, context: Data, external: Mapping[str, Any]) -> None:
         for key in [key for key in context if key not in scope]:
             del context[key]  # the script used `del`
         for key, value in scope.items():
@@ -266,41 +249,28 @@ class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]
 
 def _script_line(err: BaseException) -> int:
     """Line of the diagram text where the error happened, 0 when unknown."""
-    line = 0
-    for exc in (err, err.__cause__):
-        if exc is not None:
-            for frame in traceback.extract_tb(exc.__traceback__):
-                if frame.filename == SCRIPT_FILENAME and frame.lineno is not None:
-                    line = frame.lineno
-    return line
+    errors = [exc for exc in (err, err.__cause__) if exc is not None]
+    frames = [frame for exc in errors for frame in traceback.extract_tb(exc.__traceback__)]
+    lines = [frame.lineno for frame in frames if frame.filename == SCRIPT_FILENAME]
+    return (lines[-1] or 0) if lines else 0
 
 
 def find_script_error(exc: BaseException) -> ScriptError | None:
     """The ScriptError behind a SpiffWorkflow exception (via __cause__/__context__), if any."""
-    seen: set[int] = set()
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ScriptError):
+    for _ in range(20):  # real chains are short; the bound guards against cycles
+        if current is None or isinstance(current, ScriptError):
             return current
-        seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """SpiffWorkflow script engine that runs all diagram code in the sandbox, with an injectable clock."""
 
-    def __init__(
-        self,
-        functions: Mapping[str, Callable[..., Any]] | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
+    def __init__(self, functions: Functions | None = None, clock: Clock | None = None) -> None:
         super().__init__(environment=SandboxEnvironment(functions))
-        self._clock = clock or _utc_now
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
 
     def now(self) -> datetime:
         """Aware UTC "now" from the injected clock."""
@@ -309,7 +279,7 @@ class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
             raise ValueError("The clock must return an aware datetime")
         return moment.astimezone(timezone.utc)
 
-    def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
+    def evaluate(self, task: Any, expression: str, external_context: External = None) -> Any:
         """Value of the expression in the task's context; raises WorkflowTaskException from ScriptError."""
         try:
             return self.environment.evaluate(expression, task.data, external_context)
@@ -317,7 +287,7 @@ class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
             message = f"Error evaluating expression '{expression}': {err}"
             raise WorkflowTaskException(message, task=task, exception=err) from err
 
-    def execute(self, task: Any, script: str, external_context: Mapping[str, Any] | None = None) -> bool:
+    def execute(self, task: Any, script: str, external_context: External = None) -> bool:
         """Run a script on the task's data; failures raise WorkflowTaskException from ScriptError."""
         try:
             return bool(self.environment.execute(script, task.data, external_context or {}))

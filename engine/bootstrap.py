@@ -1,0 +1,57 @@
+"""Assemble a working system (database, engine, diagrams) from a URL; used by the CLI and the web app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine as SAEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .calendar_store import seed_calendar
+from .db import make_db_engine, make_sessionmaker
+from .demo import DemoSummary, load_demo_data
+from .runtime import Clock, Engine
+from .schema import upgrade_database
+from .serializer import StateSerializer
+from .specs import SpecRegistry
+
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+DEFAULT_DB_URL = "sqlite:///instance/qiangjian.sqlite"
+
+
+def utc_now() -> datetime:
+    """The real clock, in UTC; everything else takes a clock as a parameter."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class System:
+    """The pieces a process needs: the database, its session factory and the engine."""
+
+    db: SAEngine
+    sessions: sessionmaker[Session]
+    engine: Engine
+
+
+def open_system(url: str = DEFAULT_DB_URL, clock: Clock = utc_now, sqlite_synchronous: str = "NORMAL") -> System:
+    """Connect to ``url`` and build an engine over it (no schema changes)."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db = make_db_engine(url, sqlite_synchronous=sqlite_synchronous)
+    serializer = StateSerializer()
+    return System(db, make_sessionmaker(db), Engine(SpecRegistry(serializer), serializer, clock))
+
+
+def prepare_database(system: System, bpmn_dir: Path = BPMN_DIR, demo: bool = False) -> DemoSummary | None:
+    """Migrate, seed the calendar (last year to next year), deploy the diagrams, and optionally the demo."""
+    upgrade_database(system.db)
+    now = system.engine.clock()
+    summary = None
+    with system.sessions() as session, session.begin():
+        seed_calendar(session, range(now.year - 1, now.year + 2), now)
+        system.engine.registry.deploy_directory(session, bpmn_dir, now)
+        if demo:
+            summary = load_demo_data(session)
+    return summary

@@ -1,0 +1,92 @@
+"""Command line: ``qiangjian init-db | demo-case | sweep | scheduler``.
+
+The database URL comes from ``--db`` or the ``QIANGJIAN_DATABASE_URL`` environment variable
+(default: SQLite file ``instance/qiangjian.sqlite``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .bootstrap import DEFAULT_DB_URL, System, open_system, prepare_database
+from .demo import DEMO_PASSWORD, DemoSummary
+from .demo_case import run_demo_case
+from .errors import QiangjianError
+from .scheduler import make_scheduler, sweep_once
+
+
+def _print_logins(summary: DemoSummary) -> None:
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, logins in sorted(summary.by_role().items()):
+        first = ", ".join(f"{login.username} ({login.organisation})" for login in logins[:3])
+        more = f" … and {len(logins) - 3} more" if len(logins) > 3 else ""
+        print(f"  {role:15} {first}{more}")
+
+
+def cmd_init_db(system: System, args: argparse.Namespace) -> int:
+    summary = prepare_database(system, demo=args.demo)
+    print(f"Database ready at {system.db.url.render_as_string(hide_password=True)}")
+    if summary is not None:
+        _print_logins(summary)
+    return 0
+
+
+def cmd_demo_case(system: System, args: argparse.Namespace) -> int:
+    prepare_database(system, demo=True)
+    for line in run_demo_case(system):
+        print(line)
+    return 0
+
+
+def cmd_sweep(system: System, args: argparse.Namespace) -> int:
+    print(f"Fired {sweep_once(system)} timers")
+    return 0
+
+
+def cmd_scheduler(system: System, args: argparse.Namespace) -> int:
+    print(f"Sweeping timers every {args.interval} s; Ctrl+C stops")
+    scheduler = make_scheduler(system, args.interval, blocking=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qiangjian", description="Qiangjian compulsory verification engine")
+    parser.add_argument("--db", default=os.environ.get("QIANGJIAN_DATABASE_URL", DEFAULT_DB_URL),
+                        help="SQLAlchemy database URL")
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init-db", help="create or migrate the database, seed the calendar, deploy bpmn/")
+    init.add_argument("--demo", action="store_true", help="also load the Liaoning demo organisations and users")
+    init.set_defaults(func=cmd_init_db)
+    sub.add_parser("demo-case", help="run one scripted case from filing to certificate").set_defaults(
+        func=cmd_demo_case)
+    sub.add_parser("sweep", help="fire due timers once").set_defaults(func=cmd_sweep)
+    sched = sub.add_parser("scheduler", help="run the timer sweep forever")
+    sched.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps")
+    sched.set_defaults(func=cmd_scheduler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qiangjian`` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    system = open_system(args.db)
+    try:
+        return int(args.func(system, args))
+    except QiangjianError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        system.db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Read side: the lists screens show, straight from the task and case tables (no JSON parsing)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from .actors import Actor
+from .errors import NotFound
+from .models import AuditEntry, Case, Document, Task
+from .status import CaseStatus, TaskStatus
+
+
+def inbox(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> Sequence[Task]:
+    """Open tasks the actor may work on: assigned to them, or unclaimed in their group; earliest due first."""
+    query = (
+        select(Task)
+        .where(Task.status == TaskStatus.READY.value, Task.organisation_id == actor.organisation_id,
+               Task.role.in_(sorted(actor.roles)),
+               or_(Task.assignee_id.is_(None), Task.assignee_id == actor.user_id))
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
+        .limit(limit).offset(offset)
+    )
+    return session.scalars(query).all()
+
+
+def overdue_cases(session: Session, now: datetime, org_ids: set[int] | None = None) -> Sequence[Case]:
+    """Running cases past their legal deadline, optionally only those with open tasks at ``org_ids``."""
+    query = select(Case).where(Case.status == CaseStatus.RUNNING.value, Case.deadline_at < now)
+    if org_ids is not None:
+        open_here = select(Task.case_id).where(Task.status == TaskStatus.READY.value,
+                                               Task.organisation_id.in_(org_ids))
+        query = query.where(Case.id.in_(open_here))
+    return session.scalars(query.order_by(Case.deadline_at)).all()
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    """The case row, or NotFound."""
+    row = session.get(Case, case_id)
+    if row is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return row
+
+
+def case_tasks(session: Session, case_id: int) -> Sequence[Task]:
+    """Every task row of a case, oldest first."""
+    return session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.created_at)).all()
+
+
+def case_history(session: Session, case_id: int) -> Sequence[AuditEntry]:
+    """The audit timeline of a case, oldest first."""
+    return session.scalars(
+        select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.id)
+    ).all()
+
+
+def case_documents(session: Session, case_id: int) -> Sequence[Document]:
+    """Certificates and notices a case issued."""
+    return session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id)).all()
