@@ -1,0 +1,77 @@
+"""Qiangjian's engine: the public API the web application and the CLI use.
+
+Build a ``System`` with ``open_system(url)``, prepare it with ``prepare_database`` and act
+through ``system.engine`` (``start_case``, ``complete_task``, ``claim_task``, ...) inside a
+session you commit. Read screens with the query functions. Nothing here imports Flask.
+"""
+
+from __future__ import annotations
+
+from .actors import Actor, actor_for
+from .bootstrap import System, open_system, prepare_database, utc_now
+from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
+from .errors import (
+    CalendarError,
+    Conflict,
+    DiagramInvalid,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    QiangjianError,
+    ScriptError,
+    ValidationFailed,
+)
+from .models import AuditEntry, Capability, Case, Document, Instrument, Organisation, SpecVersion, Task, User
+from .queries import case_documents, case_history, case_tasks, get_case, inbox, overdue_cases
+from .runtime import CaseRef, Engine
+from .scheduler import make_scheduler, sweep_once
+from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
+from .timers import fire_due_timers
+from .workdays import WorkdayCalendar
+
+__all__ = [
+    "Actor",
+    "AuditEntry",
+    "CalendarError",
+    "Capability",
+    "Case",
+    "CaseRef",
+    "CaseStatus",
+    "Conflict",
+    "DiagramInvalid",
+    "Document",
+    "Engine",
+    "Instrument",
+    "InstrumentStatus",
+    "InvalidTransition",
+    "NotAllowed",
+    "NotFound",
+    "Organisation",
+    "QiangjianError",
+    "Role",
+    "ScriptError",
+    "SpecVersion",
+    "System",
+    "Task",
+    "TaskStatus",
+    "User",
+    "ValidationFailed",
+    "WorkdayCalendar",
+    "actor_for",
+    "case_documents",
+    "case_history",
+    "case_tasks",
+    "confirm_year",
+    "fire_due_timers",
+    "get_case",
+    "inbox",
+    "load_calendar",
+    "make_scheduler",
+    "open_system",
+    "overdue_cases",
+    "prepare_database",
+    "seed_calendar",
+    "set_day",
+    "sweep_once",
+    "utc_now",
+]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect, TypeDecorator, create_engine, event
 from sqlalchemy import Engine as SAEngine

@@ -44,7 +44,8 @@ def parse_iso(value: Any) -> datetime | None:
     if not value or not isinstance(value, str):
         return None
     try:
-        return TimerEventDefinition.get_datetime(value if "T" in value else value + "T00:00:00+08:00")
+        parsed: datetime = TimerEventDefinition.get_datetime(value if "T" in value else value + "T00:00:00+08:00")
+        return parsed
     except ValueError:
         return None
 

@@ -70,7 +70,8 @@ class Engine:
     def calendar(self, session: Session) -> WorkdayCalendar:
         """The working-day calendar, reloaded at most once a minute (admins edit it rarely)."""
         now = self.clock()
-        stale = self._calendar_loaded_at is None or (now - self._calendar_loaded_at).total_seconds() > CALENDAR_TTL_SECONDS
+        loaded = self._calendar_loaded_at
+        stale = loaded is None or (now - loaded).total_seconds() > CALENDAR_TTL_SECONDS
         if self._calendar is None or stale:
             self._calendar = load_calendar(session)
             self._calendar_loaded_at = now
@@ -89,7 +90,8 @@ class Engine:
         version = self.registry.current(session, process_id)
         now = self.clock()
         # The number derives from the id, so insert with a unique placeholder first.
-        row = Case(number=f"new-{uuid4().hex[:24]}", process_id=process_id, spec_version_id=version.id, status=CaseStatus.RUNNING.value,
+        row = Case(number=f"new-{uuid4().hex[:24]}", process_id=process_id, spec_version_id=version.id,
+                   status=CaseStatus.RUNNING.value,
                    title=title, owner_org_id=owner_org_id, state="", created_at=now, updated_at=now)
         session.add(row)
         session.flush()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from engine.db import Base
 from engine import models  # noqa: F401  (registers the tables on Base.metadata)
+from engine.db import Base
 
 config = context.config
 target_metadata = Base.metadata

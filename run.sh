@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up and run Qiangjian on SQLite with demo data: migrate, seed the calendar, deploy bpmn/,
+# load the Liaoning demo organisations and users, run one scripted case, then sweep timers.
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+export QIANGJIAN_DATABASE_URL="${QIANGJIAN_DATABASE_URL:-sqlite:///instance/qiangjian.sqlite}"
+.venv/bin/qiangjian init-db --demo
+.venv/bin/qiangjian demo-case
+exec .venv/bin/qiangjian scheduler --interval 30

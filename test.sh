@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run the whole test suite: creates .venv on first use, installs the project with its test extras,
+# then lint, type checks and pytest. PostgreSQL variants run when 127.0.0.1:5432 answers, else skip.
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+.venv/bin/ruff check engine tests bench
+.venv/bin/mypy engine
+exec .venv/bin/python -m pytest "$@"
