@@ -29,6 +29,7 @@ from .forms import validate_submission
 from .instance import CaseInstance
 from .models import AuditEntry, Case
 from .models import Task as TaskRow
+from .recompute import rebase_deadline
 from .sandbox import SandboxScriptEngine
 from .script_env import OperationContext, current, diagram_functions, operation
 from .serializer import StateSerializer
@@ -151,6 +152,22 @@ class Engine:
             recorder.refresh_timers()
         self._save(session, row, instance, recorder, Actor.system("scheduler"), now, [])
         return len(recorder.fired_timers)
+
+    def recompute_deadline(self, session: Session, case_id: int, actor: Actor) -> bool:
+        """Recompute a provisional deadline on the current calendar; True if the case changed."""
+        row = session.get(Case, case_id)
+        if row is None:
+            raise NotFound(f"case {case_id} does not exist")
+        now = self.clock()
+        instance = self._load(row, self.registry.get(session, row.spec_version_id))
+        recorder = StepRecorder(instance)
+        recorder.deadline_reason = "calendar_year_confirmed"
+        with self._operation(session, row, now):
+            if rebase_deadline(instance) is None:
+                return False
+            recorder.refresh_timers()  # a recomputed deadline may already lie in the past
+        self._save(session, row, instance, recorder, actor, now, [])
+        return True
 
     def claim_task(self, session: Session, task_id: str, actor: Actor) -> None:
         """Assign an open task of the actor's group to the actor."""

@@ -33,6 +33,7 @@ class StepRecorder:
         self.before_facts: dict[str, Any] = instance.facts
         self.fired_timers: list[FiredTimer] = []
         self.effects: list[Effect] = []
+        self.deadline_reason: str | None = None  # why a deadline moves, when it is not an agreed extension
 
     def refresh_timers(self) -> None:
         """Fire every timer whose time has come, then run what follows it."""

@@ -45,9 +45,9 @@ def sync_case(
                                               "reason": facts.get("escalation_reason")}))
     old, new = recorder.before_facts.get("deadline"), facts.get("deadline")
     if new != old and (old is not None or new is not None):
+        reason = recorder.deadline_reason or (facts.get("extension_reason") if old else None)
         audit.append(("deadline_changed", {"deadline": old}, {
-            "deadline": new, "provisional": bool(facts.get("deadline_provisional")),
-            "reason": facts.get("extension_reason") if old else None}))
+            "deadline": new, "provisional": bool(facts.get("deadline_provisional")), "reason": reason}))
     return audit
 
 
@@ -55,16 +55,18 @@ def _sync_tasks(
     session: Session, row: Case, before: dict[str, HumanTask], after: dict[str, HumanTask], now: datetime,
     completed: tuple[str, Actor] | None,
 ) -> None:
-    closed = []
+    changes = []
     for task_id in before.keys() - after.keys():
         done = completed is not None and completed[0] == task_id
-        closed.append({
+        changes.append({
             "id": task_id, "completed_at": now,
             "status": (TaskStatus.COMPLETED if done else TaskStatus.CANCELLED).value,
             "completed_by_id": completed[1].user_id if done and completed else None,
         })
-    if closed:
-        session.execute(update(TaskRow), closed)
+    changes += [{"id": t.id, "due_at": t.due_at} for t in after.values()
+               if t.id in before and before[t.id].due_at != t.due_at]
+    if changes:
+        session.execute(update(TaskRow), changes)
     opened = [
         {"id": t.id, "case_id": row.id, "spec_name": t.spec_name, "title": t.title, "role": t.role,
          "organisation_id": t.organisation_id, "form": t.form, "due_at": t.due_at,
