@@ -94,12 +94,19 @@ class CaseInstance:
 
     @property
     def facts(self) -> dict[str, Any]:
-        """The freshest case data: that of a ready task, else of the last completed task."""
-        ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        if ready:
-            return dict(ready[0].data)
-        last = self.workflow.last_task
-        return dict(last.data) if last is not None else dict(self.workflow.data)
+        """The freshest case data of the top-level process (called processes see only their inputs).
+
+        Parallel branches each carry a copy of the data; merging the live top-level tasks in the
+        order they last changed gives the newest value of every variable.
+        """
+        live = [t for t in self.workflow.get_tasks(state=TaskState.DEFINITE_MASK) if t.workflow is self.workflow]
+        if not live:
+            last = self.workflow.last_task
+            return dict(last.data) if last is not None else dict(self.workflow.data)
+        merged: dict[str, Any] = {}
+        for task in sorted(live, key=lambda t: t.last_state_change):
+            merged.update(task.data)
+        return merged
 
     def _describe(self, task: SpiffTask) -> HumanTask:
         spec = task.task_spec

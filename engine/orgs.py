@@ -80,6 +80,19 @@ def next_institute(session: Session, institute_id: int, instrument_type: str) ->
     return _first_authorised(session, above, instrument_type) if above else None
 
 
+def department_verifier(session: Session, department_id: int) -> int | None:
+    """Institute that verifies standards for the department that assessed them; None if there is none.
+
+    Notice 一.（三）1: standards are applied for at the department that presided over their
+    assessment, which may delegate verification to an institute. An institute given directly is
+    its own verifier; a bureau answers with the institute it delegated to (``delegate_id``).
+    """
+    org = _get_org(session, department_id)
+    if org.kind == OrgKind.INSTITUTE:
+        return org.id
+    return org.delegate_id
+
+
 def supervising_bureau(session: Session, org_id: int) -> int:
     """Id of the bureau that receives this organisation's escalations and reports.
 

@@ -2,7 +2,8 @@
 
 A year whose official holiday schedule is not yet published is provisional (e.g. 2027 as
 of November 2026). Diagrams that compute a working-day deadline also store its basis,
-``deadline_basis = {"from": <date>, "working_days": <n>}``; when an administrator confirms
+``deadline_basis = {"from": <date>, "working_days": <n>, "reminder_working_days": <m>}`` (the
+reminder part is optional); when an administrator confirms
 the year, every running case whose deadline is provisional gets the deadline recomputed
 from that basis, its armed timers re-evaluated, and an audit entry. An agreed extension
 clears the basis: a date the owner agreed to is not a working-day computation.
@@ -29,10 +30,12 @@ def rebase_deadline(instance: CaseInstance) -> tuple[Any, Any] | None:
     provisional = bool(ctx.calendar_function("is_provisional")(new))
     if new == old and provisional == bool(facts.get("deadline_provisional")):
         return None
+    changes: dict[str, Any] = {"deadline": new, "deadline_provisional": provisional}
+    if basis.get("reminder_working_days"):
+        changes["reminder_at"] = ctx.calendar_function("reminder_time")(new, int(basis["reminder_working_days"]))
     for task in instance.workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
         if task.data.get("deadline") == old:
-            task.data["deadline"] = new
-            task.data["deadline_provisional"] = provisional
+            task.data.update(changes)
     _rearm_timers(instance)
     return old, new
 

@@ -136,7 +136,7 @@ def set_instrument_status(instrument_id: int, status: str, next_due: str | None)
 def diagram_functions() -> dict[str, Callable[..., Any]]:
     """Every function a diagram may call, by the name diagrams use."""
     functions: dict[str, Callable[..., Any]] = {n: _calendar_proxy(n) for n in CALENDAR_NAMES}
-    for func in (orgs.filing_handler, orgs.designate_institute, orgs.next_institute,
+    for func in (orgs.filing_handler, orgs.designate_institute, orgs.next_institute, orgs.department_verifier,
                  orgs.supervising_bureau, orgs.has_regulation):
         functions[func.__name__] = _org_proxy(func)
     functions.update(

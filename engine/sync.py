@@ -41,8 +41,9 @@ def sync_case(
               for t in recorder.fired_timers]
     for task in after_ready.values():
         if task.id not in recorder.before_ready and task.process_id == ESCALATION_PROCESS:
+            reason = instance.spiff_task(task.id).data.get("escalation_reason")
             audit.append(("escalated", None, {"task": task.spec_name, "organisation_id": task.organisation_id,
-                                              "reason": facts.get("escalation_reason")}))
+                                              "reason": reason}))
     old, new = recorder.before_facts.get("deadline"), facts.get("deadline")
     if new != old and (old is not None or new is not None):
         reason = recorder.deadline_reason or (facts.get("extension_reason") if old else None)
