@@ -4,7 +4,8 @@ Rules that are data live in the schema (policy staff edit it next to the diagram
 - ``x-error`` on a (sub)schema: the message shown beside the field when it fails;
 - ``x-case-facts`` at top level: case variables merged in before validating, so ``if/then``
   can depend on them (a calibration certificate is refused where a regulation exists);
-- ``x-date-max`` / ``x-date-min`` = ``"today"``: a date may not lie after / before today.
+- ``x-date-max`` / ``x-date-min`` = ``"today"``: a date may not lie after / before today;
+- ``x-unique-by``: list items must differ in these keys (no instrument filed twice).
 Only properties the schema declares and does not mark ``readOnly`` are accepted from users,
 so a submission can never overwrite case facts such as the deadline or the organisation.
 """
@@ -36,6 +37,7 @@ DEFAULT_MESSAGES = {
     "minItems": "至少需要一项",
     "x-date-max": "日期不能晚于今天",
     "x-date-min": "日期不能早于今天",
+    "x-unique-by": "清单中有重复的器具（出厂编号与类型相同）",
 }
 
 
@@ -58,8 +60,22 @@ def _date_bound(is_max: bool) -> Any:
     return check
 
 
+def _unique_by(validator: Any, keys: list[str], instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """Items of a list must differ in ``keys`` (e.g. the same serial number filed twice)."""
+    if not isinstance(instance, list):
+        return
+    seen: set[tuple[str, ...]] = set()
+    for item in instance:
+        if isinstance(item, dict):
+            key = tuple(str(item.get(k, "")) for k in keys)
+            if key in seen:
+                yield ValidationError(f"清单中有重复的器具：{' / '.join(key)}")
+            seen.add(key)
+
+
 _FormValidator = validators.extend(
-    Draft202012Validator, {"x-date-max": _date_bound(True), "x-date-min": _date_bound(False)}
+    Draft202012Validator,
+    {"x-date-max": _date_bound(True), "x-date-min": _date_bound(False), "x-unique-by": _unique_by},
 )
 
 
@@ -100,12 +116,27 @@ def validate_submission(
 
 
 def _describe(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str]:
+    """(field path, message): the failing (sub)schema's x-error, else the field's, else a default."""
     path = [str(p) for p in error.absolute_path]
+    sub = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         path.append(missing)
+        sub = _resolve(sub.get("properties", {}).get(missing, {}), schema)
     field = ".".join(path) or "_form"
-    sub = error.schema if isinstance(error.schema, dict) else {}
-    top = schema.get("properties", {}).get(path[0], {}) if path else {}
+    if error.validator == "x-unique-by":
+        return field, error.message  # names the duplicate, which a fixed x-error cannot
+    top = schema.get("properties", {}).get(path[0], {}) if len(path) == 1 else {}
     message = sub.get("x-error") or top.get("x-error") or DEFAULT_MESSAGES.get(str(error.validator))
     return field, message or "取值无效"
+
+
+def _resolve(sub: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local ``#/$defs/...`` reference so its x-error is found."""
+    ref = sub.get("$ref", "")
+    if not ref.startswith("#/"):
+        return sub
+    node: Any = schema
+    for part in ref[2:].split("/"):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}

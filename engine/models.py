@@ -102,6 +102,7 @@ class Case(Base):
     spec_version_id: Mapped[int] = mapped_column(ForeignKey("spec_version.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     title: Mapped[str] = mapped_column(String(300), default="")
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. "instrument:42"
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     state: Mapped[str] = mapped_column(Text)
     deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -37,7 +37,7 @@ from .specs import ProcessVersion, SpecRegistry
 from .status import CaseStatus, TaskStatus
 from .step import StepRecorder
 from .sync import sync_case
-from .workdays import WorkdayCalendar
+from .workdays import SHANGHAI, WorkdayCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -85,15 +85,24 @@ class Engine:
     # -- commands ---------------------------------------------------------------------------
     def start_case(
         self, session: Session, process_id: str, data: dict[str, Any], actor: Actor,
-        owner_org_id: int | None = None, title: str = "",
+        owner_org_id: int | None = None, title: str = "", subject: str | None = None,
     ) -> CaseRef:
-        """Start a case on the current version of ``process_id`` and run it to its first wait."""
+        """Start a case on the current version of ``process_id`` and run it to its first wait.
+
+        ``data`` is validated against ``<process_id>.start.schema.json`` when the process has one.
+        An owner always starts cases for its own organisation.
+        """
         version = self.registry.current(session, process_id)
         now = self.clock()
+        if "owner" in actor.roles:
+            owner_org_id = actor.organisation_id
+        start_schema = version.forms.get(f"{process_id}.start.schema.json")
+        if start_schema is not None:
+            data = validate_submission(start_schema, data, {}, now.astimezone(SHANGHAI).date())
         # The number derives from the id, so insert with a unique placeholder first.
         row = Case(number=f"new-{uuid4().hex[:24]}", process_id=process_id, spec_version_id=version.id,
                    status=CaseStatus.RUNNING.value,
-                   title=title, owner_org_id=owner_org_id, state="", created_at=now, updated_at=now)
+                   title=title, subject=subject, owner_org_id=owner_org_id, state="", created_at=now, updated_at=now)
         session.add(row)
         session.flush()
         row.number = f"QJ{now.year}{row.id:06d}"

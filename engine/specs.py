@@ -100,6 +100,9 @@ def _needed_files(
     names |= {n for n in sources if n.endswith(".dmn")}
     for spec in [parser.get_spec(process_id), *subprocess_specs.values()]:
         names |= set(form_files(spec))
+    start_form = f"{process_id}.start.schema.json"
+    if start_form in sources:
+        names.add(start_form)
     missing = sorted(n for n in names if n not in sources)
     if missing:
         raise DiagramInvalid(f"{process_id}: missing files {', '.join(missing)}", [(process_id, str(missing))])

@@ -149,6 +149,7 @@ def test_user_task_has_form_organisation_and_documentation(item: tuple[Path, Any
 @pytest.mark.parametrize("path", FORM_FILES, ids=lambda p: p.name)
 def test_form_is_used_and_its_case_facts_are_read_only(path: Path) -> None:
     used = {_properties(task).get("formJsonSchemaFilename") for _, task in USER_TASKS}
+    used |= {f"{p.stem}.start.schema.json" for p in BPMN_FILES}  # the form that starts a process
     assert path.name in used
     schema = json.loads(path.read_text(encoding="utf-8"))
     for fact in schema.get("x-case-facts", []):

@@ -2,12 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:25:54.096763
+Create Date: 2026-11-23 15:38:15.536543
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = '0001'
 down_revision = None
@@ -85,6 +86,7 @@ def upgrade() -> None:
     sa.Column('spec_version_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('subject', sa.String(length=64), nullable=True),
     sa.Column('owner_org_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.Text(), nullable=False),
     sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True),
@@ -104,6 +106,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_process_id'), ['process_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_spec_version_id'), ['spec_version_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_subject'), ['subject'], unique=False)
 
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -231,6 +234,7 @@ def downgrade() -> None:
 
     op.drop_table('user_account')
     with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_subject'))
         batch_op.drop_index(batch_op.f('ix_case_status'))
         batch_op.drop_index(batch_op.f('ix_case_spec_version_id'))
         batch_op.drop_index(batch_op.f('ix_case_process_id'))

@@ -1,0 +1,61 @@
+"""What an owner unit (使用单位) starts: a filing of instruments, an application for verification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .actors import Actor
+from .errors import InvalidTransition, NotAllowed, NotFound
+from .models import Case, Instrument
+from .runtime import CaseRef, Engine
+from .status import CaseStatus, Role
+
+FILING = "filing"
+VERIFICATION_REQUEST = "verification_request"
+
+
+def _require_owner(actor: Actor) -> int:
+    if Role.OWNER.value not in actor.roles or actor.organisation_id is None:
+        raise NotAllowed("only an owner unit (使用单位) can file instruments or apply for verification")
+    return actor.organisation_id
+
+
+def file_instruments(
+    session: Session, engine: Engine, actor: Actor, county_code: str, instruments: list[dict[str, Any]],
+) -> CaseRef:
+    """Start a filing (备案, Notice 一.（二）) of a list of instruments used in ``county_code``."""
+    _require_owner(actor)
+    title = f"备案：{len(instruments)} 台计量器具" if isinstance(instruments, list) else "备案"
+    data = {"county_code": county_code, "instruments": instruments}
+    return engine.start_case(session, FILING, data, actor, title=title)
+
+
+def apply_for_verification(
+    session: Session, engine: Engine, actor: Actor, instrument_id: int, assessing_org_id: int | None = None,
+) -> CaseRef:
+    """Apply for periodic verification of a ledger instrument (申请, Notice 一.（三）).
+
+    The case facts (type, category, place of use) come from the ledger, never from the form.
+    :raises NotFound: the instrument is not in this owner's ledger.
+    :raises InvalidTransition: an application for it is already running.
+    """
+    owner_org_id = _require_owner(actor)
+    instrument = session.get(Instrument, instrument_id)
+    if instrument is None or instrument.owner_org_id != owner_org_id:
+        raise NotFound(f"instrument {instrument_id} is not in your ledger")
+    subject = f"instrument:{instrument.id}"
+    running = session.scalar(select(Case.number).where(
+        Case.subject == subject, Case.status == CaseStatus.RUNNING.value))
+    if running is not None:
+        raise InvalidTransition(f"instrument {instrument.serial_no} already has a running application {running}")
+    data = {
+        "instrument_id": instrument.id, "county_code": instrument.county_code,
+        "instrument_type": instrument.instrument_type, "category": instrument.category,
+        "assessing_org_id": assessing_org_id, "instrument_name": instrument.name,
+        "serial_no": instrument.serial_no,
+    }
+    title = f"申请检定：{instrument.name} {instrument.serial_no}"
+    return engine.start_case(session, VERIFICATION_REQUEST, data, actor, title=title, subject=subject)
