@@ -1,0 +1,38 @@
+"""APScheduler wiring: one interval job that runs the sweep in its own transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine.actors import Actor
+from engine.bootstrap import System
+from engine.models import AuditEntry, Organisation
+from engine.scheduler import make_scheduler, sweep_once
+from engine.specs import read_sources
+
+TINY = Path(__file__).resolve().parent.parent / "bpmn" / "tiny"
+
+
+def test_scheduler_registers_one_coalescing_sweep_job(database, engine):
+    system = System(db=None, sessions=database.factory, engine=engine)  # type: ignore[arg-type]
+    scheduler = make_scheduler(system, interval_seconds=15)
+    [job] = scheduler.get_jobs()
+    assert job.id == "timer_sweep" and job.max_instances == 1 and job.coalesce
+    assert job.trigger.interval.total_seconds() == 15 and job.args == (system,)
+
+
+def test_the_job_function_fires_due_timers(database, engine, clock):
+    system = System(db=None, sessions=database.factory, engine=engine)  # type: ignore[arg-type]
+    with database.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, read_sources(TINY), clock())
+        org = {o.code: o.id for o in s.scalars(select(Organisation))}
+        engine.start_case(s, "deadline_task", {"received_on": "2026-09-30", "institute_id": org["210100-institute"],
+                                                "bureau_id": org["210100-bureau"]}, Actor.system())
+    assert sweep_once(system) == 0
+    clock.set("2026-10-16T00:00:05+08:00")
+    assert sweep_once(system) == 1
+    with database.factory() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "timer_fired")).all()
+    assert entry.actor == "scheduler"
