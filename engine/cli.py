@@ -1,4 +1,4 @@
-"""Command line: ``qiangjian init-db | demo-case | sweep | scheduler``.
+"""Command line: ``qiangjian init-db | demo-case | sweep | scheduler | set-day | confirm-year``.
 
 The database URL comes from ``--db`` or the ``QIANGJIAN_DATABASE_URL`` environment variable
 (default: SQLite file ``instance/qiangjian.sqlite``).
@@ -11,12 +11,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 
+from .actors import Actor
 from .bootstrap import DEFAULT_DB_URL, System, open_system, prepare_database
+from .calendar_admin import confirm_calendar_year
+from .calendar_store import set_day
 from .demo import DEMO_PASSWORD, DemoSummary
 from .demo_case import run_demo_case
 from .errors import QiangjianError
 from .scheduler import make_scheduler, sweep_once
+from .status import DayKind
 
 
 def _print_logins(summary: DemoSummary) -> None:
@@ -57,6 +62,27 @@ def cmd_scheduler(system: System, args: argparse.Namespace) -> int:
     return 0
 
 
+def _dates(text: str) -> list[date]:
+    return [date.fromisoformat(d.strip()) for d in text.split(",") if d.strip()]
+
+
+def cmd_set_day(system: System, args: argparse.Namespace) -> int:
+    kind = None if args.kind == "none" else DayKind(args.kind)
+    with system.sessions() as session, session.begin():
+        set_day(session, date.fromisoformat(args.day), kind, args.name)
+    print(f"{args.day}: {args.kind}")
+    return 0
+
+
+def cmd_confirm_year(system: System, args: argparse.Namespace) -> int:
+    prepare_database(system)
+    with system.sessions() as session, session.begin():
+        moved = confirm_calendar_year(session, system.engine, args.year, _dates(args.holidays),
+                                      _dates(args.workdays), args.source, Actor.system("admin"))
+    print(f"{args.year} confirmed; deadlines recomputed for {len(moved)} cases: {', '.join(moved) or '-'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qiangjian", description="Qiangjian compulsory verification engine")
     parser.add_argument("--db", default=os.environ.get("QIANGJIAN_DATABASE_URL", DEFAULT_DB_URL),
@@ -68,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo-case", help="run one scripted case from filing to certificate").set_defaults(
         func=cmd_demo_case)
     sub.add_parser("sweep", help="fire due timers once").set_defaults(func=cmd_sweep)
+    day = sub.add_parser("set-day", help="administrator: mark a weekday holiday or a weekend make-up working day")
+    day.add_argument("day", help="YYYY-MM-DD")
+    day.add_argument("kind", choices=["holiday", "workday", "none"], help="none removes the exception")
+    day.add_argument("--name", default="", help="e.g. 春节 or 春节调休")
+    day.set_defaults(func=cmd_set_day)
+    year = sub.add_parser("confirm-year", help="administrator: load a year's official schedule, recompute deadlines")
+    year.add_argument("year", type=int)
+    year.add_argument("--holidays", required=True, help="comma-separated weekday holidays, YYYY-MM-DD")
+    year.add_argument("--workdays", default="", help="comma-separated weekend make-up working days (调休)")
+    year.add_argument("--source", required=True, help="the notice the schedule comes from")
+    year.set_defaults(func=cmd_confirm_year)
     sched = sub.add_parser("scheduler", help="run the timer sweep forever")
     sched.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps")
     sched.set_defaults(func=cmd_scheduler)

@@ -15,3 +15,14 @@ def test_init_db_then_demo_case_issues_a_certificate(tmp_path, capsys):
     assert "Issued verification_certificate LNJD-DEMO-" in out and "in_use, next due" in out
     assert main(["--db", url, "sweep"]) == 0
     assert "Fired 0 timers" in capsys.readouterr().out
+
+
+def test_admin_confirms_a_provisional_year_from_the_command_line(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    assert main(["--db", url, "init-db"]) == 0
+    assert main(["--db", url, "set-day", "2027-01-02", "workday", "--name", "元旦调休"]) == 0
+    assert main(["--db", url, "confirm-year", "2027", "--holidays", "2027-01-01", "--workdays", "2027-01-02",
+                 "--source", "国务院办公厅通知（测试）"]) == 0
+    assert "2027 confirmed; deadlines recomputed for 0 cases" in capsys.readouterr().out
+    assert main(["--db", url, "set-day", "2027-01-04", "workday"]) == 2  # a Monday cannot be a make-up day
+    assert "weekday" in capsys.readouterr().err.lower()
