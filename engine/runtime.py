@@ -111,9 +111,10 @@ class Engine:
         start = workflow.get_tasks(state=TaskState.READY)[0]
         start.data.update(data, case_number=row.number, owner_org_id=owner_org_id)
         recorder = StepRecorder(instance)
+        recorder.note("case_started", None, dict(data))
         with self._operation(session, row, now):
             recorder.run_engine_steps()
-        self._save(session, row, instance, recorder, actor, now, [("case_started", None, dict(data))])
+        self._save(session, row, instance, recorder, actor, now)
         return self._ref(row)
 
     def complete_task(
@@ -142,11 +143,11 @@ class Engine:
                 raise InvalidTransition(f"task {task_row.title} is no longer open (its deadline may have passed)")
             schema = version.forms.get(task_row.form or "", {"type": "object"})
             accepted = validate_submission(schema, data, task.data, ctx.today)
-            before = {k: task.data.get(k) for k in accepted}
+            recorder.note("task_completed", {k: task.data.get(k) for k in accepted},
+                          {"task": task_row.spec_name, **accepted})
             task.set_data(**accepted)
             recorder.run_task(task)
-        audit = [("task_completed", before, {"task": task_row.spec_name, **accepted})]
-        self._save(session, row, instance, recorder, actor, now, audit, completed=(task_id, actor))
+        self._save(session, row, instance, recorder, actor, now, completed=(task_id, actor))
         return self._ref(row)
 
     def fire_timers(self, session: Session, case_id: int, now: datetime | None = None) -> int:
@@ -159,7 +160,7 @@ class Engine:
         recorder = StepRecorder(instance)
         with self._operation(session, row, now):
             recorder.refresh_timers()
-        self._save(session, row, instance, recorder, Actor.system("scheduler"), now, [])
+        self._save(session, row, instance, recorder, Actor.system("scheduler"), now)
         return len(recorder.fired_timers)
 
     def recompute_deadline(self, session: Session, case_id: int, actor: Actor) -> bool:
@@ -175,7 +176,7 @@ class Engine:
             if rebase_deadline(instance) is None:
                 return False
             recorder.refresh_timers()  # a recomputed deadline may already lie in the past
-        self._save(session, row, instance, recorder, actor, now, [])
+        self._save(session, row, instance, recorder, actor, now)
         return True
 
     def claim_task(self, session: Session, task_id: str, actor: Actor) -> None:
@@ -228,12 +229,12 @@ class Engine:
 
     def _save(
         self, session: Session, row: Case, instance: CaseInstance, recorder: StepRecorder, actor: Actor,
-        now: datetime, audit: list[tuple[str, Any, Any]], completed: tuple[str, Actor] | None = None,
+        now: datetime, completed: tuple[str, Actor] | None = None,
     ) -> None:
         row.state = self.serializer.dump_state(instance.workflow)
         with session.no_autoflush:
             rows = sync_case(session, row, instance, recorder, now, completed, self._flush_case)
-        self._audit(session, audit + rows, row, completed[0] if completed else None, actor)
+        self._audit(session, rows, row, completed[0] if completed else None, actor)
 
     @staticmethod
     def _flush_case(session: Session, row: Case) -> None:

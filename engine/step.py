@@ -32,6 +32,7 @@ class StepRecorder:
         self.before_ready: dict[str, HumanTask] = {t.id: t for t in instance.ready_human_tasks}
         self.before_facts: dict[str, Any] = instance.facts
         self.fired_timers: list[FiredTimer] = []
+        self.events: list[tuple[str, Any, Any]] = []  # audit rows in the order things happened
         self.effects: list[Effect] = []
         self.deadline_reason: str | None = None  # why a deadline moves, when it is not an agreed extension
 
@@ -50,14 +51,20 @@ class StepRecorder:
         self._guard(task.run)
         self.run_engine_steps()
 
+    def note(self, action: str, before: Any, after: Any) -> None:
+        """Record an audit row at this point of the operation."""
+        self.events.append((action, before, after))
+
     def _observe(self, task: SpiffTask) -> None:
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition):
-            self.fired_timers.append(FiredTimer(
+            fired = FiredTimer(
                 str(task.id), task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name,
                 task.internal_data.get("event_value") or task.data.get("event_value"),
                 task.workflow.spec.name,
-            ))
+            )
+            self.fired_timers.append(fired)
+            self.note("timer_fired", None, {"timer": fired.name, "due_at": fired.due_at, "process": fired.process_id})
 
     @staticmethod
     def _guard(action: Any) -> None:

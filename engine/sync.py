@@ -32,13 +32,10 @@ def sync_case(
     facts = instance.facts
     _sync_case_row(row, instance, facts, now)
     flush_case(session, row)
-    audit: list[AuditRow] = [
-        (a["action"], a["before"], a["after"]) for a in apply_effects(session, row, recorder.effects, now)
-    ]
+    audit: list[AuditRow] = list(recorder.events)
+    audit += [(a["action"], a["before"], a["after"]) for a in apply_effects(session, row, recorder.effects, now)]
     after_ready = {t.id: t for t in instance.ready_human_tasks}
     _sync_tasks(session, row, recorder.before_ready, after_ready, now, completed)
-    audit += [("timer_fired", None, {"timer": t.name, "due_at": t.due_at, "process": t.process_id})
-              for t in recorder.fired_timers]
     for task in after_ready.values():
         if task.id not in recorder.before_ready and task.process_id == ESCALATION_PROCESS:
             reason = instance.spiff_task(task.id).data.get("escalation_reason")

@@ -85,3 +85,29 @@ def test_completion_closes_the_task_and_the_case(database, engine, started):
         assert task.status == "completed" and task.completed_by_id is not None
         with pytest.raises(InvalidTransition):
             engine.complete_task(s, task.id, {"decision": "yes"}, _actor(s, "shenyang_institute"))
+
+
+def test_late_completion_before_the_sweep_still_records_the_deadline(database, engine, clock, started):
+    clock.set("2026-10-16T10:00:00+08:00")  # deadline passed; the scheduler has not run yet
+    with database.factory() as s, s.begin():
+        task = s.scalars(select(Task).where(Task.case_id == started.id, Task.spec_name == "approve")).one()
+        engine.complete_task(s, task.id, {"decision": "yes"}, _actor(s, "shenyang_institute"))
+    with database.factory() as s:
+        tasks = {t.spec_name: t.status for t in s.scalars(select(Task).where(Task.case_id == started.id))}
+        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.case_id == started.id)
+                                               .order_by(AuditEntry.id))]
+    assert tasks == {"approve": "completed", "escalate": "ready"}
+    assert actions.index("timer_fired") < actions.index("task_completed")
+
+
+def test_claim_and_release(database, engine, started):
+    with database.factory() as s, s.begin():
+        task = s.scalars(select(Task).where(Task.case_id == started.id)).one()
+        engine.claim_task(s, task.id, _actor(s, "shenyang_institute"))
+    with database.factory() as s, s.begin():
+        assert s.get(Task, task.id).assignee_id is not None
+        with pytest.raises(NotAllowed):  # another clerk of a different institute
+            engine.claim_task(s, task.id, _actor(s, "dalian_institute"))
+        engine.release_task(s, task.id, _actor(s, "shenyang_institute"))
+    with database.factory() as s:
+        assert s.get(Task, task.id).assignee_id is None
