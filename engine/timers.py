@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from .errors import Conflict
-from .models import Case
+from .models import AuditEntry, Case
 from .runtime import Engine
+from .status import CaseStatus
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,17 @@ def fire_due_timers(session: Session, engine: Engine, now: datetime, limit: int 
                 fired += engine.fire_timers(session, case_id, now)
         except Conflict:
             logger.info("Case %s changed while its timers fired; the other writer won", case_id)
-        except Exception:
-            # One broken case must not block the whole sweep.
+        except Exception as exc:
+            # One broken case must not block the whole sweep, nor be retried forever.
             logger.exception("Firing timers of case %s failed", case_id)
+            _park_failed_case(session, case_id, exc, now)
     return fired
+
+
+def _park_failed_case(session: Session, case_id: int, exc: Exception, now: datetime) -> None:
+    """Mark the case ERROR (managers see it) and stop sweeping it; its state is left as it was."""
+    with session.begin_nested():
+        session.execute(update(Case).where(Case.id == case_id)
+                        .values(status=CaseStatus.ERROR.value, next_timer_at=None, version=Case.version + 1))
+        session.execute(insert(AuditEntry), [{"case_id": case_id, "actor": "scheduler", "action": "timer_failed",
+                                              "at": now, "after": {"error": f"{type(exc).__name__}: {exc}"}}])

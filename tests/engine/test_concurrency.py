@@ -124,3 +124,28 @@ def test_restarted_scheduler_does_not_refire(any_database, engine, clock):
     with any_database.factory() as s, s.begin():
         assert fire_due_timers(s, fresh, clock()) == 0
     assert _count(any_database, case_id, "timer_fired") == 1
+
+
+def test_a_case_whose_timer_branch_fails_is_parked_not_retried(any_database, engine, clock):
+    sources = read_sources(TINY)
+    sources["deadline_task.bpmn"] = sources["deadline_task.bpmn"].replace(
+        '<bpmn:sequenceFlow id="f4" sourceRef="overdue" targetRef="escalate" />',
+        '<bpmn:sequenceFlow id="f4" sourceRef="overdue" targetRef="broken" />'
+        '<bpmn:scriptTask id="broken"><bpmn:script>x = 1 / 0</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="f4b" sourceRef="broken" targetRef="escalate" />')
+    with any_database.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, sources, clock())
+        org = {o.code: o.id for o in s.scalars(select(Organisation))}
+        case_id = engine.start_case(s, "deadline_task", {"received_on": "2026-09-30", "bureau_id": 1,
+                                                         "institute_id": org["210100-institute"]}, Actor.system()).id
+    healthy = _start(any_database, engine, clock)
+    clock.set("2026-10-16T08:00:00+08:00")
+    with any_database.factory() as s, s.begin():
+        assert fire_due_timers(s, engine, clock()) == 1  # the healthy case still fires
+    with any_database.factory() as s:
+        broken = s.get(Case, case_id)
+        assert broken.status == "error" and broken.next_timer_at is None
+        assert s.get(Case, healthy).status == "running"
+    assert _count(any_database, case_id, "timer_failed") == 1
+    with any_database.factory() as s, s.begin():
+        assert fire_due_timers(s, engine, clock()) == 0
