@@ -212,3 +212,125 @@ def test_bad_filing_input_is_refused_per_field(sc):
     assert err.value.errors["instruments.2.serial_no"] == ["请填写出厂编号"]
     assert any("重复" in m for m in err.value.errors["instruments"])
     assert "instruments.2.purpose" in err.value.errors
+
+
+# -- the original deadline keeps running while the owner answers an extension request -----------
+# 《条例》第九条; 《通知》一.（四）2: without the owner's agreement the original deadline stands, so it is
+# escalated when it passes (《通知》一.（五）) even while the request waits for an answer, and only once.
+
+def _propose_extension(sc: Scenario, case_id: int, proposed_deadline: str = "2026-10-23") -> None:
+    sc.complete(case_id, "verify", "shenyang_institute", {
+        "action": "propose_extension", "proposed_deadline": proposed_deadline, "extension_reason": "标准装置送修"})
+
+
+def _escalation_reasons(sc: Scenario, case_id: int) -> list[str]:
+    return [e.after["reason"] for e in sc.audit(case_id, "escalated")]
+
+
+def _reminders(sc: Scenario, case_id: int) -> list[str]:
+    return [a.after["message"] for a in sc.audit(case_id, "notify") if "检定期限将至" in a.after["message"]]
+
+
+def test_deadline_passing_while_the_owner_answers_escalates_once(sc):
+    instrument_id = _gas_station_dispenser(sc)
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")  # due end of 10-15
+    sc.at("2026-10-14T10:00:00+08:00")
+    _propose_extension(sc, case_id)
+    answer = sc.open_task(case_id, "answer_extension")
+    assert answer.due_at.isoformat() == "2026-10-19T15:59:59+00:00"  # 3 working days: 10-15, 10-16, 10-19
+    sc.at("2026-10-16T09:00:00+08:00")
+    assert sc.sweep() == 1  # the original deadline, while the owner has not answered yet
+    [entry] = sc.audit(case_id, "escalated")
+    assert entry.after["reason"] == "overdue"
+    assert sc.open_tasks(case_id) == ["answer_extension", "handle_escalation"]
+    escalation = sc.open_task(case_id, "handle_escalation")
+    assert escalation.organisation_id == sc.org("210100-bureau") and escalation.role == "bureau"
+    sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "decline"})
+    assert sc.open_tasks(case_id) == ["handle_escalation", "verify"]
+    assert sc.open_task(case_id, "verify").due_at.isoformat() == "2026-10-15T15:59:59+00:00"
+    sc.sweep()
+    sc.at("2026-10-19T10:00:00+08:00")
+    sc.sweep()
+    assert _escalation_reasons(sc, case_id) == ["overdue"]
+    assert len(_reminders(sc, case_id)) == 1  # the 10-13 reminder, fired before the proposal was recorded
+    sc.complete(case_id, "verify", "shenyang_institute", passing_result("2026-10-19", "2027-10-18"))
+    assert sc.open_tasks(case_id) == ["handle_escalation"]
+
+
+def test_extension_agreed_after_the_old_deadline_passed_escalates_the_old_one_once(sc):
+    instrument_id = _gas_station_dispenser(sc)
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")  # due end of 10-15
+    sc.at("2026-10-14T10:00:00+08:00")
+    _propose_extension(sc, case_id, "2026-10-23")
+    sc.at("2026-10-16T10:00:00+08:00")  # the old deadline passed, nobody swept: completing fires it first
+    sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "agree"})
+    assert _escalation_reasons(sc, case_id) == ["overdue"]
+    assert sc.open_tasks(case_id) == ["handle_escalation", "verify"]
+    assert sc.open_task(case_id, "verify").due_at.isoformat() == "2026-10-23T15:59:59+00:00"
+    assert sc.sweep() == 0  # the old deadline's timer on verify does not escalate it again
+    sc.complete(case_id, "handle_escalation", "shenyang_bureau",
+                {"escalation_decision": "record_decision", "escalation_note": "已协商延期至10月23日，记录备查"})
+    # The finished escalation branch carried the old deadline; the case keeps the agreed one.
+    assert sc.case(case_id).deadline_at.isoformat() == "2026-10-23T15:59:59+00:00"
+    sc.at("2026-10-21T10:00:00+08:00")
+    assert sc.sweep() == 1  # the reminder for the agreed date (2 working days before 10-23)
+    assert [m for m in _reminders(sc, case_id) if "2026-10-23" in m]
+    sc.at("2026-10-23T23:00:00+08:00")  # the agreed day is usable to its end
+    assert sc.sweep() == 0
+    assert _escalation_reasons(sc, case_id) == ["overdue"]
+    sc.at("2026-10-24T09:00:00+08:00")
+    assert sc.sweep() == 1  # the agreed date passed: escalated once, as a deadline of its own
+    assert _escalation_reasons(sc, case_id) == ["overdue", "overdue"]
+    assert sc.open_tasks(case_id) == ["handle_escalation", "verify"]
+    summaries = [a.after["message"] for a in sc.audit(case_id, "notify") if "收到强制检定上报" in a.after["message"]]
+    assert ["2026-10-15" in m for m in summaries] == [True, False] and "2026-10-23" in summaries[1]
+    assert sc.sweep() == 0
+
+
+def test_owner_answering_on_the_weekend_after_a_friday_deadline_escalates_once(sc):
+    # Friday's deadline has passed on Saturday although no working day lies between them.
+    instrument_id = _gas_station_dispenser(sc)
+    sc.at("2026-10-08T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-10-08")
+    assert sc.open_task(case_id, "verify").due_at.isoformat() == "2026-10-16T15:59:59+00:00"  # Friday
+    sc.at("2026-10-15T10:00:00+08:00")
+    _propose_extension(sc, case_id)
+    sc.at("2026-10-17T10:00:00+08:00")  # Saturday
+    sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "decline"})
+    sc.sweep()
+    assert _escalation_reasons(sc, case_id) == ["overdue"]
+    assert sc.open_tasks(case_id) == ["handle_escalation", "verify"]
+
+
+def test_unanswered_request_due_with_the_deadline_escalates_each_once(sc):
+    instrument_id = _gas_station_dispenser(sc)
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")  # due end of 10-15
+    sc.at("2026-10-12T10:00:00+08:00")
+    _propose_extension(sc, case_id)
+    assert sc.open_task(case_id, "answer_extension").due_at.isoformat() == "2026-10-15T15:59:59+00:00"
+    sc.at("2026-10-16T09:00:00+08:00")  # both the answer period and the deadline ended at 10-15 23:59:59
+    sc.sweep()
+    sc.sweep()  # verify's timers, re-armed on a deadline that has already passed
+    assert sorted(_escalation_reasons(sc, case_id)) == ["extension_unanswered", "overdue"]
+    assert sc.open_tasks(case_id) == ["handle_escalation", "handle_escalation", "verify"]
+    assert len(_reminders(sc, case_id)) == 1  # 10-13 09:00, while the owner was answering
+
+
+def test_reminder_due_while_the_owner_answers_goes_out_on_time_and_once(sc):
+    instrument_id = _gas_station_dispenser(sc)
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")  # due end of 10-15
+    sc.at("2026-10-12T10:00:00+08:00")
+    _propose_extension(sc, case_id)
+    sc.at("2026-10-13T10:00:00+08:00")  # reminder time: 2 working days before 10-15, 09:00
+    assert sc.sweep() == 1
+    assert len(_reminders(sc, case_id)) == 1 and sc.open_tasks(case_id) == ["answer_extension"]
+    sc.at("2026-10-14T10:00:00+08:00")
+    sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "decline"})
+    sc.sweep()
+    assert len(_reminders(sc, case_id)) == 1
+    sc.complete(case_id, "verify", "shenyang_institute", passing_result("2026-10-14", "2027-10-13"))
+    assert sc.case(case_id).status == "completed" and not sc.audit(case_id, "escalated")
