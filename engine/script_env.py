@@ -98,6 +98,11 @@ def _org_proxy(func: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def now() -> str:
+    """The operation's time in Beijing as an ISO string, comparable with deadline strings."""
+    return current().now.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
 def notify(org_id: int, message: str) -> None:
     """Record a notification for an organisation (a reminder, an escalation notice)."""
     current().effects.append(Effect("notify", {"org_id": org_id, "message": str(message)}))
@@ -140,7 +145,7 @@ def diagram_functions() -> dict[str, Callable[..., Any]]:
                  orgs.supervising_bureau, orgs.has_regulation):
         functions[func.__name__] = _org_proxy(func)
     functions.update(
-        notify=notify, register_instruments=register_instruments,
+        now=now, notify=notify, register_instruments=register_instruments,
         issue_document=issue_document, set_instrument_status=set_instrument_status,
     )
     return functions

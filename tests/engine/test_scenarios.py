@@ -10,9 +10,9 @@ from .scenario import Scenario, instrument, passing_result
 
 
 @pytest.fixture(params=[False, True], ids=["continuous", "restart-between-steps"])
-def sc(request, database, clock) -> Scenario:
+def sc(request, any_database, clock) -> Scenario:
     clock.set("2026-09-28T09:00:00+08:00")
-    return Scenario(database, clock, restart=request.param)
+    return Scenario(any_database, clock, restart=request.param)
 
 
 def _gas_station_dispenser(sc: Scenario, serial: str = "JYJ-001") -> int:
@@ -334,3 +334,17 @@ def test_reminder_due_while_the_owner_answers_goes_out_on_time_and_once(sc):
     assert len(_reminders(sc, case_id)) == 1
     sc.complete(case_id, "verify", "shenyang_institute", passing_result("2026-10-14", "2027-10-13"))
     assert sc.case(case_id).status == "completed" and not sc.audit(case_id, "escalated")
+
+
+def test_owner_declining_on_the_reminder_day_does_not_repeat_the_reminder(sc):
+    instrument_id = _gas_station_dispenser(sc)
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")  # due end of 10-15
+    sc.at("2026-10-12T10:00:00+08:00")
+    _propose_extension(sc, case_id)
+    sc.at("2026-10-13T09:30:00+08:00")  # the reminder (09:00) went out half an hour ago
+    assert sc.sweep() == 1
+    sc.at("2026-10-13T16:00:00+08:00")  # same day, later: the owner declines
+    sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "decline"})
+    sc.sweep()
+    assert len(_reminders(sc, case_id)) == 1
