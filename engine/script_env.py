@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from . import orgs
 from .errors import ScriptError
-from .workdays import SHANGHAI, WorkdayCalendar, calendar_functions
+from .workdays import DIAGRAM_FUNCTION_NAMES, SHANGHAI, WorkdayCalendar, calendar_functions
 
 DOCUMENT_KINDS = {"verification_certificate": "JD", "result_notice": "TZ", "calibration_certificate": "JZ"}
 INSTRUMENT_STATUSES = {"in_use", "out_of_use"}
@@ -74,12 +74,6 @@ def current() -> OperationContext:
         return _CONTEXT.get()
     except LookupError as exc:
         raise ScriptError("diagram functions are only available while the engine runs a case") from exc
-
-
-CALENDAR_NAMES = (
-    "add_working_days", "working_day_deadline", "reminder_time", "end_of_day", "add_months",
-    "today", "is_provisional", "working_days_left", "calendar_period_end",
-)
 
 
 def _calendar_proxy(name: str) -> Callable[..., Any]:
@@ -140,7 +134,7 @@ def set_instrument_status(instrument_id: int, status: str, next_due: str | None)
 
 def diagram_functions() -> dict[str, Callable[..., Any]]:
     """Every function a diagram may call, by the name diagrams use."""
-    functions: dict[str, Callable[..., Any]] = {n: _calendar_proxy(n) for n in CALENDAR_NAMES}
+    functions: dict[str, Callable[..., Any]] = {n: _calendar_proxy(n) for n in DIAGRAM_FUNCTION_NAMES}
     for func in (orgs.filing_handler, orgs.designate_institute, orgs.next_institute, orgs.department_verifier,
                  orgs.supervising_bureau, orgs.has_regulation):
         functions[func.__name__] = _org_proxy(func)

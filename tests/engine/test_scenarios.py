@@ -67,8 +67,7 @@ def test_agreed_extension_moves_the_deadline_with_an_audit_entry(sc):
     sc.at("2026-09-30T10:00:00+08:00")
     case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")
     sc.at("2026-10-12T10:00:00+08:00")
-    sc.complete(case_id, "verify", "shenyang_institute", {
-        "action": "propose_extension", "proposed_deadline": "2026-10-23", "extension_reason": "标准装置送修"})
+    _propose_extension(sc, case_id)
     answer = sc.open_task(case_id, "answer_extension")
     assert answer.organisation_id == sc.org("210181-xinmin_gas") and answer.role == "owner"
     sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "agree"})
@@ -89,8 +88,7 @@ def test_declined_extension_keeps_the_original_deadline(sc):
     sc.at("2026-09-30T10:00:00+08:00")
     case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")
     sc.at("2026-10-12T10:00:00+08:00")
-    sc.complete(case_id, "verify", "shenyang_institute", {
-        "action": "propose_extension", "proposed_deadline": "2026-10-23", "extension_reason": "标准装置送修"})
+    _propose_extension(sc, case_id)
     sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "decline"})
     assert sc.open_task(case_id, "verify").due_at.isoformat() == "2026-10-15T15:59:59+00:00"
     sc.at("2026-10-16T09:00:00+08:00")
@@ -103,8 +101,7 @@ def test_unanswered_extension_escalates_and_the_original_deadline_stands(sc):
     sc.at("2026-09-30T10:00:00+08:00")
     case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")
     sc.at("2026-10-09T10:00:00+08:00")
-    sc.complete(case_id, "verify", "shenyang_institute", {
-        "action": "propose_extension", "proposed_deadline": "2026-10-23", "extension_reason": "标准装置送修"})
+    _propose_extension(sc, case_id)
     answer = sc.open_task(case_id, "answer_extension")
     assert answer.due_at.isoformat() == "2026-10-13T15:59:59+00:00"  # 3 working days: 10-10 (调休), 10-12, 10-13
     sc.at("2026-10-14T08:00:00+08:00")
