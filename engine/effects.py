@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .errors import ScriptError
+from .errors import ScriptError, ValidationFailed
 from .models import Case, Document, Instrument
 from .script_env import Effect
 from .status import InstrumentStatus
@@ -26,8 +26,14 @@ def apply_effects(session: Session, case: Case, effects: list[Effect], now: date
 
 
 def _register(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-    rows = []
+    existing = set(session.execute(
+        select(Instrument.serial_no, Instrument.instrument_type).where(Instrument.owner_org_id == args["owner_org_id"])
+    ).tuples())
+    rows, skipped = [], []
     for item in args["instruments"]:
+        if (str(item.get("serial_no")), str(item.get("instrument_type"))) in existing:
+            skipped.append(str(item.get("serial_no")))  # filed twice in parallel: keep the first entry
+            continue
         missing = [f for f in LEDGER_FIELDS if not item.get(f)]
         if missing:
             raise ScriptError(f"instrument record lacks {', '.join(missing)}")
@@ -40,10 +46,14 @@ def _register(session: Session, case: Case, args: dict[str, Any], now: datetime)
         })
     if rows:
         session.execute(insert(Instrument), rows)
-    return {"instruments": [{"serial_no": r["serial_no"], "name": r["name"]} for r in rows]}
+    return {"instruments": [{"serial_no": r["serial_no"], "name": r["name"]} for r in rows],
+            "already_in_ledger": skipped}
 
 
 def _document(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    # Numbers are typed by clerks; a reused one is their error to fix, not a database crash.
+    if session.scalar(select(Document.id).where(Document.number == args["number"])) is not None:
+        raise ValidationFailed({"certificate_no": [f"证书编号 {args['number']} 已被使用，请核对"]})
     session.add(Document(case_id=case.id, kind=args["kind"], number=args["number"],
                          issued_at=now, content=args["content"]))
     return {"kind": args["kind"], "number": args["number"]}

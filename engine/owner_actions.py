@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .actors import Actor
-from .errors import InvalidTransition, NotAllowed, NotFound
+from .errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .models import Case, Instrument
 from .runtime import CaseRef, Engine
 from .status import CaseStatus, Role
@@ -27,10 +27,30 @@ def file_instruments(
     session: Session, engine: Engine, actor: Actor, county_code: str, instruments: list[dict[str, Any]],
 ) -> CaseRef:
     """Start a filing (备案, Notice 一.（二）) of a list of instruments used in ``county_code``."""
-    _require_owner(actor)
+    owner_org_id = _require_owner(actor)
+    _refuse_already_filed(session, owner_org_id, instruments)
     title = f"备案：{len(instruments)} 台计量器具" if isinstance(instruments, list) else "备案"
     data = {"county_code": county_code, "instruments": instruments}
     return engine.start_case(session, FILING, data, actor, title=title)
+
+
+def _refuse_already_filed(session: Session, owner_org_id: int, instruments: Any) -> None:
+    """An instrument already in the owner's ledger is not filed again (duplicate instrument)."""
+    if not isinstance(instruments, list):
+        return  # the start form reports the malformed list
+    filed = {
+        (serial, kind): number for serial, kind, number in session.execute(
+            select(Instrument.serial_no, Instrument.instrument_type, Instrument.id)
+            .where(Instrument.owner_org_id == owner_org_id)).tuples()
+    }
+    errors = {}
+    for n, item in enumerate(instruments):
+        if isinstance(item, dict):
+            key = (str(item.get("serial_no", "")), str(item.get("instrument_type", "")))
+            if key in filed:
+                errors[f"instruments.{n}.serial_no"] = [f"该器具已备案（台账编号 {filed[key]}）"]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def apply_for_verification(

@@ -345,3 +345,33 @@ def test_owner_declining_on_the_reminder_day_does_not_repeat_the_reminder(sc):
     sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "decline"})
     sc.sweep()
     assert len(_reminders(sc, case_id)) == 1
+
+
+def test_a_certificate_number_already_used_is_a_field_error(sc):
+    first = _gas_station_dispenser(sc, "JYJ-1")
+    second = _gas_station_dispenser(sc, "JYJ-2")
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_a = sc.received("xinmin_gas", first, "shenyang_institute", "2026-09-30")
+    case_b = sc.received("xinmin_gas", second, "shenyang_institute", "2026-09-30")
+    sc.complete(case_a, "verify", "shenyang_institute", passing_result("2026-09-30", "2027-09-29", "LNJD-7"))
+    with pytest.raises(ValidationFailed) as err:
+        sc.complete(case_b, "verify", "shenyang_institute", passing_result("2026-09-30", "2027-09-29", "LNJD-7"))
+    assert "已被使用" in err.value.errors["certificate_no"][0]
+    assert sc.open_tasks(case_b) == ["verify"]
+
+
+def test_an_instrument_already_in_the_ledger_is_not_filed_again(sc):
+    _gas_station_dispenser(sc, "JYJ-1")
+    with pytest.raises(ValidationFailed) as err:
+        sc.file("xinmin_gas", "210181", [instrument("JYJ-2"), instrument("JYJ-1")])
+    assert list(err.value.errors) == ["instruments.1.serial_no"]
+    assert "已备案" in err.value.errors["instruments.1.serial_no"][0]
+
+
+def test_the_same_instrument_filed_twice_in_parallel_enters_the_ledger_once(sc):
+    first = sc.file("xinmin_gas", "210181", [instrument("JYJ-1")])
+    second = sc.file("xinmin_gas", "210181", [instrument("JYJ-1")])
+    sc.complete(first, "review_filing", "xinmin_institute", {"filing_decision": "accept"})
+    sc.complete(second, "review_filing", "xinmin_institute", {"filing_decision": "accept"})
+    assert [i.serial_no for i in sc.ledger("210181-xinmin_gas")] == ["JYJ-1"]
+    assert sc.audit(second, "register_instruments")[0].after["already_in_ledger"] == ["JYJ-1"]
