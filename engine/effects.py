@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .errors import ScriptError, ValidationFailed
@@ -51,23 +53,33 @@ def _register(session: Session, case: Case, args: dict[str, Any], now: datetime)
 
 
 def _document(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-    # Numbers are typed by clerks; a reused one is their error to fix, not a database crash.
-    if session.scalar(select(Document.id).where(Document.number == args["number"])) is not None:
+    # Numbers are typed by clerks: a reused one is their error to fix, not a database crash.
+    # One INSERT ... ON CONFLICT DO NOTHING RETURNING tells both apart without a prior SELECT.
+    table = cast(Table, Document.__table__)
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.connection().execute(
+        dialect_insert(table).values(case_id=case.id, kind=args["kind"], number=args["number"],
+                                     issued_at=now, content=args["content"])
+        .on_conflict_do_nothing(index_elements=["number"]).returning(table.c.id)
+    ).first()
+    if inserted is None:
         raise ValidationFailed({"certificate_no": [f"证书编号 {args['number']} 已被使用，请核对"]})
-    session.add(Document(case_id=case.id, kind=args["kind"], number=args["number"],
-                         issued_at=now, content=args["content"]))
     return {"kind": args["kind"], "number": args["number"]}
 
 
 def _status(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-    instrument = session.scalar(select(Instrument).where(Instrument.id == args["instrument_id"]))
-    if instrument is None:
-        raise ScriptError(f"instrument {args['instrument_id']} is not in the ledger")
-    instrument.status = args["status"]
+    table = cast(Table, Instrument.__table__)
+    values: dict[str, Any] = {"status": args["status"]}
     if args["next_due"]:
-        instrument.next_due = _parse_date(args["next_due"])
-    return {"instrument_id": instrument.id, "status": instrument.status,
-            "next_due": instrument.next_due.isoformat() if instrument.next_due else None}
+        values["next_due"] = _parse_date(args["next_due"])
+    found = session.connection().execute(  # one UPDATE ... RETURNING instead of SELECT, then UPDATE at flush
+        update(table).where(table.c.id == args["instrument_id"]).values(**values)
+        .returning(table.c.id, table.c.status, table.c.next_due)
+    ).first()
+    if found is None:
+        raise ScriptError(f"instrument {args['instrument_id']} is not in the ledger")
+    return {"instrument_id": found.id, "status": found.status,
+            "next_due": found.next_due.isoformat() if found.next_due else None}
 
 
 def _notify(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:

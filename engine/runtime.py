@@ -13,12 +13,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 CALENDAR_TTL_SECONDS = 60
+# Hot-path statements are built once: SQLAlchemy memoizes a statement object's cache key, so reusing
+# the object skips rebuilding the statement and its key on every call.
+_LOAD_TASK = select(TaskRow, Case).join(Case, TaskRow.case_id == Case.id).where(TaskRow.id == bindparam("task_id"))
+_INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,8 @@ class Engine:
         start.data.update(data, case_number=row.number, owner_org_id=owner_org_id)
         recorder = StepRecorder(instance)
         recorder.note("case_started", None, dict(data))
-        with self._operation(session, row, now):
+        # No autoflush while scripts query: the case number is written with the state, in one UPDATE.
+        with self._operation(session, row, now), session.no_autoflush:
             recorder.run_engine_steps()
         self._save(session, row, instance, recorder, actor, now)
         return self._ref(row)
@@ -206,8 +211,7 @@ class Engine:
         return operation(OperationContext(session, self.calendar(session), now, case_number=row.number))
 
     def _load_task(self, session: Session, task_id: str) -> tuple[TaskRow, Case]:
-        found = session.execute(select(TaskRow, Case).join(Case, TaskRow.case_id == Case.id)
-                                .where(TaskRow.id == task_id)).first()
+        found = session.execute(_LOAD_TASK, {"task_id": task_id}).first()
         if found is None:
             raise NotFound(f"task {task_id} does not exist")
         task_row, row = found
@@ -250,7 +254,7 @@ class Engine:
         if not entries:
             return
         now = self.clock()
-        session.execute(insert(AuditEntry), [
+        session.connection().execute(_INSERT_AUDIT, [
             {"case_id": row.id, "task_id": task_id, "actor_id": actor.user_id, "actor": actor.username,
              "action": action, "at": now, "before": before, "after": after}
             for action, before, after in entries

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from .actors import Actor
@@ -19,6 +19,12 @@ from .step import StepRecorder
 
 AuditRow = tuple[str, Any, Any]
 ESCALATION_PROCESS = "escalation"
+# Core statements built once; no ORM Task objects are loaded in a write, so none need keeping in step.
+_TASKS = cast(Table, TaskRow.__table__)
+_CLOSE_TASKS = update(_TASKS).where(_TASKS.c.id == bindparam("b_id")).values(
+    status=bindparam("b_status"), completed_at=bindparam("b_at"), completed_by_id=bindparam("b_by"))
+_MOVE_DUE = update(_TASKS).where(_TASKS.c.id == bindparam("b_id")).values(due_at=bindparam("b_due"))
+_OPEN_TASKS = insert(_TASKS)
 
 
 def sync_case(
@@ -53,26 +59,26 @@ def _sync_tasks(
     session: Session, row: Case, before: dict[str, HumanTask], after: dict[str, HumanTask], now: datetime,
     completed: tuple[str, Actor] | None,
 ) -> None:
-    changes = []
+    closed = []
     for task_id in before.keys() - after.keys():
         done = completed is not None and completed[0] == task_id
-        changes.append({
-            "id": task_id, "completed_at": now,
-            "status": (TaskStatus.COMPLETED if done else TaskStatus.CANCELLED).value,
-            "completed_by_id": completed[1].user_id if done and completed else None,
+        closed.append({
+            "b_id": task_id, "b_at": now,
+            "b_status": (TaskStatus.COMPLETED if done else TaskStatus.CANCELLED).value,
+            "b_by": completed[1].user_id if done and completed else None,
         })
-    changes += [{"id": t.id, "due_at": t.due_at} for t in after.values()
-               if t.id in before and before[t.id].due_at != t.due_at]
-    if changes:
-        session.execute(update(TaskRow), changes)
+    moved = [{"b_id": t.id, "b_due": t.due_at} for t in after.values()
+             if t.id in before and before[t.id].due_at != t.due_at]
     opened = [
         {"id": t.id, "case_id": row.id, "spec_name": t.spec_name, "title": t.title, "role": t.role,
          "organisation_id": t.organisation_id, "form": t.form, "due_at": t.due_at,
          "status": TaskStatus.READY.value, "created_at": now}
         for task_id, t in after.items() if task_id not in before
     ]
-    if opened:
-        session.execute(insert(TaskRow), opened)
+    conn = session.connection()
+    for statement, params in ((_CLOSE_TASKS, closed), (_MOVE_DUE, moved), (_OPEN_TASKS, opened)):
+        if params:
+            conn.execute(statement, params)
 
 
 def _sync_case_row(row: Case, instance: CaseInstance, facts: dict[str, Any], now: datetime) -> None:
