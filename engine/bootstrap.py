@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,11 +36,22 @@ class System:
     engine: Engine
 
 
-def open_system(url: str = DEFAULT_DB_URL, clock: Clock = utc_now, sqlite_synchronous: str = "NORMAL") -> System:
-    """Connect to ``url`` and build an engine over it (no schema changes)."""
+def open_system(
+    url: str = DEFAULT_DB_URL, clock: Clock = utc_now, sqlite_synchronous: str | None = None,
+    pg_synchronous_commit: str | None = None,
+) -> System:
+    """Connect to ``url`` and build an engine over it (no schema changes).
+
+    Durability settings default to the environment (QIANGJIAN_SQLITE_SYNCHRONOUS,
+    QIANGJIAN_PG_SYNCHRONOUS_COMMIT), else SQLite NORMAL and PostgreSQL on.
+    """
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    db = make_db_engine(url, sqlite_synchronous=sqlite_synchronous)
+    db = make_db_engine(
+        url,
+        sqlite_synchronous=sqlite_synchronous or os.environ.get("QIANGJIAN_SQLITE_SYNCHRONOUS", "NORMAL"),
+        pg_synchronous_commit=pg_synchronous_commit or os.environ.get("QIANGJIAN_PG_SYNCHRONOUS_COMMIT", "on"),
+    )
     serializer = StateSerializer()
     return System(db, make_sessionmaker(db), Engine(SpecRegistry(serializer), serializer, clock))
 

@@ -36,18 +36,32 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def make_db_engine(url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = False) -> SAEngine:
+SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+PG_SYNCHRONOUS_COMMIT = ("on", "off", "local", "remote_write", "remote_apply")
+
+
+def make_db_engine(
+    url: str, *, sqlite_synchronous: str = "NORMAL", pg_synchronous_commit: str = "on", echo: bool = False,
+) -> SAEngine:
     """Create a SQLAlchemy engine; SQLite gets WAL, foreign keys and the chosen fsync level.
 
-    WAL + synchronous=NORMAL survives an application crash but may lose the last commits
-    on power loss; pass sqlite_synchronous="FULL" to trade speed for that guarantee.
+    SQLite WAL + synchronous=NORMAL survives an application crash but may lose the last commits
+    on power loss; pass sqlite_synchronous="FULL" to trade speed for that guarantee. PostgreSQL
+    keeps synchronous_commit=on unless asked otherwise: "off" makes a commit not wait for its
+    WAL flush (a server crash may lose the last fraction of a second of commits, never corrupts).
     """
+    if sqlite_synchronous.upper() not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
+    if pg_synchronous_commit not in PG_SYNCHRONOUS_COMMIT:
+        raise ValueError(f"pg_synchronous_commit must be one of {PG_SYNCHRONOUS_COMMIT}")
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif url.startswith("postgresql") and pg_synchronous_commit != "on":
+        kwargs["connect_args"] = {"options": f"-c synchronous_commit={pg_synchronous_commit}"}
     db = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        _configure_sqlite(db, sqlite_synchronous)
+        _configure_sqlite(db, sqlite_synchronous.upper())
     return db
 
 
