@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,37 +28,44 @@ def apply_effects(session: Session, case: Case, effects: list[Effect], now: date
 
 
 def _register(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-    existing = set(session.execute(
-        select(Instrument.serial_no, Instrument.instrument_type).where(Instrument.owner_org_id == args["owner_org_id"])
-    ).tuples())
-    rows, skipped = [], []
+    rows = []
     for item in args["instruments"]:
-        if (str(item.get("serial_no")), str(item.get("instrument_type"))) in existing:
-            skipped.append(str(item.get("serial_no")))  # filed twice in parallel: keep the first entry
-            continue
         missing = [f for f in LEDGER_FIELDS if not item.get(f)]
         if missing:
             raise ScriptError(f"instrument record lacks {', '.join(missing)}")
-        period = int(item.get("period_months") or 12)
         rows.append({
             **{f: str(item[f]) for f in LEDGER_FIELDS},
             "owner_org_id": args["owner_org_id"], "filing_case_id": case.id,
-            "county_code": args["county_code"], "period_months": period,
+            "county_code": args["county_code"], "period_months": int(item.get("period_months") or 12),
             "next_due": _parse_date(item.get("next_due")), "status": InstrumentStatus.IN_USE.value,
         })
-    if rows:
-        session.execute(insert(Instrument), rows)
-    return {"instruments": [{"serial_no": r["serial_no"], "name": r["name"]} for r in rows],
-            "already_in_ledger": skipped}
+    if not rows:
+        return {"instruments": [], "already_in_ledger": []}
+    # The same instrument filed twice in parallel keeps its first ledger entry; one statement tells which.
+    table = cast(Table, Instrument.__table__)
+    inserted = set(session.connection().execute(
+        _dialect_insert(session)(table).values(rows)
+        .on_conflict_do_nothing(index_elements=["owner_org_id", "serial_no", "instrument_type"])
+        .returning(table.c.serial_no, table.c.instrument_type)
+    ).tuples())
+    return {
+        "instruments": [{"serial_no": r["serial_no"], "name": r["name"]} for r in rows
+                        if (r["serial_no"], r["instrument_type"]) in inserted],
+        "already_in_ledger": [r["serial_no"] for r in rows if (r["serial_no"], r["instrument_type"]) not in inserted],
+    }
+
+
+def _dialect_insert(session: Session) -> Any:
+    """INSERT with ON CONFLICT support for the database in use (SQLite or PostgreSQL)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _document(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
     # Numbers are typed by clerks: a reused one is their error to fix, not a database crash.
     # One INSERT ... ON CONFLICT DO NOTHING RETURNING tells both apart without a prior SELECT.
     table = cast(Table, Document.__table__)
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted = session.connection().execute(
-        dialect_insert(table).values(case_id=case.id, kind=args["kind"], number=args["number"],
+        _dialect_insert(session)(table).values(case_id=case.id, kind=args["kind"], number=args["number"],
                                      issued_at=now, content=args["content"])
         .on_conflict_do_nothing(index_elements=["number"]).returning(table.c.id)
     ).first()
