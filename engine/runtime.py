@@ -93,10 +93,12 @@ class Engine:
     ) -> CaseRef:
         """Start a case on the current version of ``process_id`` and run it to its first wait.
 
-        ``data`` is validated against ``<process_id>.start.schema.json`` when the process has one.
-        An owner always starts cases for its own organisation.
+        The actor needs the role of the start event's lane. ``data`` is validated against
+        ``<process_id>.start.schema.json`` when the process has one. An owner always starts cases
+        for its own organisation.
         """
         version = self.registry.current(session, process_id)
+        self._check_may_start(version, actor)
         now = self.clock()
         if "owner" in actor.roles:
             owner_org_id = actor.organisation_id
@@ -218,6 +220,14 @@ class Engine:
         if task_row.status != TaskStatus.READY.value:
             raise InvalidTransition(f"task {task_row.title} is already {task_row.status}")
         return task_row, row
+
+    @staticmethod
+    def _check_may_start(version: ProcessVersion, actor: Actor) -> None:
+        """Only the role of the start event's lane (or the system) may start a case."""
+        lanes = {t.lane for t in version.spec.task_specs.values() if type(t).__name__ == "StartEvent"}
+        lanes.discard(None)
+        if not actor.is_system and lanes and not lanes & actor.roles:
+            raise NotAllowed(f"starting {version.process_id} needs the role {', '.join(sorted(lanes))}")
 
     @staticmethod
     def _check_may_act(task_row: TaskRow, actor: Actor) -> None:

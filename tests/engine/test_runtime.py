@@ -111,3 +111,11 @@ def test_claim_and_release(database, engine, started):
         engine.release_task(s, task.id, _actor(s, "shenyang_institute"))
     with database.factory() as s:
         assert s.get(Task, task.id).assignee_id is None
+
+
+def test_only_the_start_lane_role_may_start_a_case(database, engine, clock):
+    with database.factory() as s, s.begin():
+        engine.registry.deploy_directory(s, TINY.parent.parent.parent / "bpmn", clock())
+        with pytest.raises(NotAllowed):
+            engine.start_case(s, "filing", {"county_code": "210181", "instruments": []},
+                              _actor(s, "shenyang_institute"))
