@@ -29,10 +29,15 @@ def utc_now() -> datetime:
 
 @dataclass
 class System:
-    """The pieces a process needs: the database, its session factory and the engine."""
+    """The pieces a process needs: the database, its session factories and the engine.
+
+    ``sessions`` is for work that writes (engine commands, the scheduler); ``readers`` for
+    read-only work, which on SQLite must not take the write lock.
+    """
 
     db: SAEngine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
     engine: Engine
 
 
@@ -53,7 +58,8 @@ def open_system(
         pg_synchronous_commit=pg_synchronous_commit or os.environ.get("QIANGJIAN_PG_SYNCHRONOUS_COMMIT", "on"),
     )
     serializer = StateSerializer()
-    return System(db, make_sessionmaker(db), Engine(SpecRegistry(serializer), serializer, clock))
+    engine = Engine(SpecRegistry(serializer), serializer, clock)
+    return System(db, make_sessionmaker(db), make_sessionmaker(db, write=False), engine)
 
 
 def prepare_database(system: System, bpmn_dir: Path = BPMN_DIR, demo: bool = False) -> DemoSummary | None:

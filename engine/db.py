@@ -79,13 +79,24 @@ def _configure_sqlite(db: SAEngine, synchronous: str) -> None:
 
     @event.listens_for(db, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers BEGIN IMMEDIATE: they take the write lock up front and queue instead of failing
+        # when a read-then-write transaction finds the database changed under it. Readers BEGIN
+        # DEFERRED and never block anyone (WAL lets them read while one writer writes).
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_sessionmaker(db: SAEngine) -> sessionmaker[Session]:
-    """Session factory bound to ``db``; sessions do not expire objects on commit."""
-    return sessionmaker(db, expire_on_commit=False)
+BEGIN_OPTION = "qiangjian_sqlite_begin"
+
+
+def make_sessionmaker(db: SAEngine, *, write: bool = True) -> sessionmaker[Session]:
+    """Session factory bound to ``db``; sessions do not expire objects on commit.
+
+    ``write=True`` (engine commands, the scheduler) makes SQLite transactions take the write lock
+    at BEGIN; ``write=False`` is for read-only work such as page views and reports.
+    """
+    bind = db.execution_options(**{BEGIN_OPTION: "IMMEDIATE" if write else "DEFERRED"})
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

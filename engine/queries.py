@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .actors import Actor
@@ -28,13 +28,15 @@ def inbox(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> S
 
 
 def overdue_cases(session: Session, now: datetime, org_ids: set[int] | None = None) -> Sequence[Case]:
-    """Running cases past their legal deadline, optionally only those with open tasks at ``org_ids``."""
-    query = select(Case).where(Case.status == CaseStatus.RUNNING.value, Case.deadline_at < now)
+    """Running cases with an open task past its due time (at ``org_ids`` if given), most overdue first."""
+    late = select(Task.case_id, func.min(Task.due_at).label("due")).where(
+        Task.status == TaskStatus.READY.value, Task.due_at < now)
     if org_ids is not None:
-        open_here = select(Task.case_id).where(Task.status == TaskStatus.READY.value,
-                                               Task.organisation_id.in_(org_ids))
-        query = query.where(Case.id.in_(open_here))
-    return session.scalars(query.order_by(Case.deadline_at)).all()
+        late = late.where(Task.organisation_id.in_(org_ids))
+    late_sub = late.group_by(Task.case_id).subquery()
+    query = (select(Case).join(late_sub, late_sub.c.case_id == Case.id)
+             .where(Case.status == CaseStatus.RUNNING.value).order_by(late_sub.c.due))
+    return session.scalars(query).all()
 
 
 def get_case(session: Session, case_id: int) -> Case:

@@ -101,6 +101,7 @@ class Database:
 
     url: str
     factory: sessionmaker[Session]
+    reader: sessionmaker[Session]
     dialect: str
 
 
@@ -121,7 +122,7 @@ def _database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
         db = make_db_engine(url)
-        yield Database(url, make_sessionmaker(db), "sqlite")
+        yield Database(url, make_sessionmaker(db), make_sessionmaker(db, write=False), "sqlite")
         db.dispose()
         return
     template = request.getfixturevalue("postgres_template")
@@ -131,7 +132,7 @@ def _database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = PG_URL.rsplit("/", 1)[0] + "/" + name
     db = make_db_engine(url)
-    yield Database(url, make_sessionmaker(db), "postgresql")
+    yield Database(url, make_sessionmaker(db), make_sessionmaker(db, write=False), "postgresql")
     db.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

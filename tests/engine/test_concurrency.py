@@ -149,3 +149,12 @@ def test_a_case_whose_timer_branch_fails_is_parked_not_retried(any_database, eng
     assert _count(any_database, case_id, "timer_failed") == 1
     with any_database.factory() as s, s.begin():
         assert fire_due_timers(s, engine, clock()) == 0
+
+
+def test_readers_do_not_block_a_writer_on_sqlite(database, engine, clock):
+    case_id = _start(database, engine, clock)
+    with database.reader() as reader:
+        assert reader.get(Case, case_id) is not None  # an open read transaction
+        with database.factory() as s, s.begin():  # a writer proceeds meanwhile
+            s.get(Case, case_id).title = "written while a page was being read"
+        assert reader.scalar(select(func.count()).select_from(Case)) >= 1

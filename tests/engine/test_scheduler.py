@@ -16,7 +16,7 @@ TINY = Path(__file__).resolve().parent.parent / "bpmn" / "tiny"
 
 
 def test_scheduler_registers_one_coalescing_sweep_job(database, engine):
-    system = System(db=None, sessions=database.factory, engine=engine)  # type: ignore[arg-type]
+    system = System(db=None, sessions=database.factory, readers=database.reader, engine=engine)  # type: ignore[arg-type]
     scheduler = make_scheduler(system, interval_seconds=15)
     [job] = scheduler.get_jobs()
     assert job.id == "timer_sweep" and job.max_instances == 1 and job.coalesce
@@ -24,7 +24,7 @@ def test_scheduler_registers_one_coalescing_sweep_job(database, engine):
 
 
 def test_the_job_function_fires_due_timers(database, engine, clock):
-    system = System(db=None, sessions=database.factory, engine=engine)  # type: ignore[arg-type]
+    system = System(db=None, sessions=database.factory, readers=database.reader, engine=engine)  # type: ignore[arg-type]
     with database.factory() as s, s.begin():
         engine.registry.deploy_sources(s, read_sources(TINY), clock())
         org = {o.code: o.id for o in s.scalars(select(Organisation))}
