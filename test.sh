@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the whole test suite: creates .venv on first use, installs the project with its test extras,
-# then lint, type checks and pytest. PostgreSQL variants run when 127.0.0.1:5432 answers, else skip.
+# installs the npm tooling when Node.js is present, then lint, type checks and pytest. PostgreSQL variants run when 127.0.0.1:5432 answers, else skip.
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${PYTHON:-python3}"
@@ -8,6 +8,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Diagram tooling from npm (bpmn-moddle, dmn-moddle, bpmnlint); without Node.js those tests skip.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --silent --no-audit --no-fund
+fi
 .venv/bin/ruff check engine tests bench
 .venv/bin/mypy engine
 exec .venv/bin/python -m pytest "$@"
