@@ -375,3 +375,54 @@ def test_the_same_instrument_filed_twice_in_parallel_enters_the_ledger_once(sc):
     sc.complete(second, "review_filing", "xinmin_institute", {"filing_decision": "accept"})
     assert [i.serial_no for i in sc.ledger("210181-xinmin_gas")] == ["JYJ-1"]
     assert sc.audit(second, "register_instruments")[0].after["already_in_ledger"] == ["JYJ-1"]
+
+
+def test_calibration_only_type_gets_a_calibration_certificate(sc):
+    item = instrument("JH-1", "multiparameter_monitor", purpose="medical_health", name="多参数监护仪")
+    instrument_id = sc.filed_instrument("kangping_hospital", "210123", "kangping_bureau", item)  # bureau files itself
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("kangping_hospital", instrument_id, "liaoning_institute", "2026-09-30")
+    assert sc.open_task(case_id, "verify").organisation_id == sc.org("210000-institute")
+    with pytest.raises(ValidationFailed) as err:  # no verification regulation: no verification certificate
+        sc.complete(case_id, "verify", "liaoning_institute", passing_result("2026-09-30", "2027-09-29"))
+    assert "outcome" in err.value.errors
+    sc.complete(case_id, "verify", "liaoning_institute",
+                {"action": "result", "outcome": "calibration", "verified_on": "2026-09-30", "fee": 0,
+                 "certificate_no": "LNJZ-2026-0009"})
+    assert [(d.kind, d.number) for d in sc.documents(case_id)] == [("calibration_certificate", "LNJZ-2026-0009")]
+
+
+def test_receipt_dated_in_the_future_is_refused(sc):
+    instrument_id = _gas_station_dispenser(sc)
+    case_id = sc.apply("xinmin_gas", instrument_id)
+    sc.complete(case_id, "accept_application", "shenyang_institute", {"acceptance": "accept"})
+    with pytest.raises(ValidationFailed) as err:
+        sc.complete(case_id, "record_receipt", "shenyang_institute", {"received_on": "2026-10-05"})
+    assert "不得晚于今天" in err.value.errors["received_on"][0]
+
+
+def test_second_agreed_extension_moves_the_deadline_again(sc):
+    instrument_id = _gas_station_dispenser(sc)
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")
+    sc.at("2026-10-12T10:00:00+08:00")
+    _propose_extension(sc, case_id, "2026-10-23")
+    sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "agree"})
+    sc.at("2026-10-21T10:00:00+08:00")
+    _propose_extension(sc, case_id, "2026-10-30")
+    sc.complete(case_id, "answer_extension", "xinmin_gas", {"extension_answer": "agree"})
+    assert sc.open_task(case_id, "verify").due_at.isoformat() == "2026-10-30T15:59:59+00:00"
+    moves = [(a.before["deadline"] or "")[:10] + " → " + a.after["deadline"][:10]
+             for a in sc.audit(case_id, "deadline_changed")]
+    assert moves == [" → 2026-10-15", "2026-10-15 → 2026-10-23", "2026-10-23 → 2026-10-30"]
+
+
+def test_standard_goes_to_the_department_that_assessed_it(sc):
+    item = instrument("BZ-1", "pressure_gauge", name="压力标准器", category="highest_standard", in_catalogue=False)
+    instrument_id = sc.filed_instrument("xinmin_gas", "210181", "xinmin_institute", item)
+    with pytest.raises(ValidationFailed) as err:
+        sc.apply("xinmin_gas", instrument_id)
+    assert "assessing_org_id" in err.value.errors
+    # 新民市市场监督管理局 presided over the assessment and delegated verification to its institute.
+    case_id = sc.apply("xinmin_gas", instrument_id, assessing_org_id=sc.org("210181-bureau"))
+    assert sc.open_task(case_id, "accept_application").organisation_id == sc.org("210181-institute")
