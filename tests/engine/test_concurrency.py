@@ -158,3 +158,16 @@ def test_readers_do_not_block_a_writer_on_sqlite(database, engine, clock):
         with database.factory() as s, s.begin():  # a writer proceeds meanwhile
             s.get(Case, case_id).title = "written while a page was being read"
         assert reader.scalar(select(func.count()).select_from(Case)) >= 1
+
+
+def test_a_sweep_that_dies_before_commit_loses_no_timer(any_database, engine, clock):
+    case_id = _start(any_database, engine, clock)
+    clock.set("2026-10-16T08:00:00+08:00")
+    with any_database.factory() as s:
+        s.begin()
+        assert fire_due_timers(s, engine, clock()) == 1
+        s.rollback()  # the scheduler process died before its commit
+    fresh = make_engine(clock)
+    with any_database.factory() as s, s.begin():
+        assert fire_due_timers(s, fresh, clock()) == 1
+    assert _count(any_database, case_id, "timer_fired") == 1
