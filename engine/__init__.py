@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .actors import Actor, actor_for
 from .bootstrap import System, open_system, prepare_database, utc_now
+from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
 from .errors import (
     CalendarError,
@@ -22,10 +23,12 @@ from .errors import (
     ValidationFailed,
 )
 from .models import AuditEntry, Capability, Case, Document, Instrument, Organisation, SpecVersion, Task, User
+from .owner_actions import apply_for_verification, file_instruments
 from .queries import case_documents, case_history, case_tasks, get_case, inbox, overdue_cases
 from .runtime import CaseRef, Engine
 from .scheduler import make_scheduler, sweep_once
 from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
+from .task_view import TaskForm, task_form
 from .timers import fire_due_timers
 from .workdays import WorkdayCalendar
 
@@ -53,15 +56,19 @@ __all__ = [
     "SpecVersion",
     "System",
     "Task",
+    "TaskForm",
     "TaskStatus",
     "User",
     "ValidationFailed",
     "WorkdayCalendar",
     "actor_for",
+    "apply_for_verification",
     "case_documents",
     "case_history",
     "case_tasks",
+    "confirm_calendar_year",
     "confirm_year",
+    "file_instruments",
     "fire_due_timers",
     "get_case",
     "inbox",
@@ -73,5 +80,6 @@ __all__ = [
     "seed_calendar",
     "set_day",
     "sweep_once",
+    "task_form",
     "utc_now",
 ]

@@ -236,6 +236,10 @@ class Engine:
         if task_row.assignee_id is not None and task_row.assignee_id != actor.user_id:
             raise NotAllowed(f"task {task_row.title} is claimed by another clerk")
 
+    def load_case(self, session: Session, row: Case) -> CaseInstance:
+        """The case's workflow, rebuilt over its cached spec version, for reading (nothing is saved)."""
+        return self._load(row, self.registry.get(session, row.spec_version_id))
+
     def _load(self, row: Case, version: ProcessVersion) -> CaseInstance:
         workflow = self.serializer.load_state(row.state, version.specs)
         workflow.script_engine = self.script_engine  # the serializer never stores the engine

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from engine.errors import NotFound
 from engine.queries import case_documents, case_history, case_tasks, inbox, overdue_cases
+from engine.task_view import task_form
 
 from .scenario import Scenario, instrument, passing_result
 
@@ -46,3 +50,19 @@ def test_overdue_cases_and_case_history(database, clock):
         assert statuses == {"accept_application": "completed", "record_receipt": "completed",
                             "verify": "completed", "handle_escalation": "ready"}  # the bureau still decides
         assert [d.kind for d in case_documents(s, case_id)] == ["verification_certificate"]
+
+
+def test_task_form_shows_schema_rule_and_facts_to_the_group_only(database, clock):
+    clock.set("2026-09-28T09:00:00+08:00")
+    sc = Scenario(database, clock, restart=False)
+    instrument_id = sc.filed_instrument("xinmin_gas", "210181", "xinmin_institute", instrument("J-1"))
+    sc.at("2026-09-30T10:00:00+08:00")
+    case_id = sc.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-30")
+    task = sc.open_task(case_id, "verify")
+    with database.reader() as s:
+        form = task_form(s, sc.engine, task.id, sc.actor(s, "shenyang_institute"))
+        assert form.schema["title"] == "检定并出具结果" and "fee" in form.schema["properties"]
+        assert "7个工作日" in form.documentation or "7 个工作日" in form.documentation
+        assert form.facts["deadline"] == "2026-10-15T23:59:59+08:00" and form.facts["regulation_exists"] is True
+        with pytest.raises(NotFound):
+            task_form(s, sc.engine, task.id, sc.actor(s, "dalian_institute"))
