@@ -24,7 +24,8 @@ Measured, interleaved in rounds in the same process:
 
 SQL statements are counted per step between session begin and commit (bench.common.counting_statements).
 On SQLite that includes the engine's ``BEGIN IMMEDIATE``; psycopg sends PostgreSQL's BEGIN itself, so it
-is not seen there. COMMIT is never counted.
+is not seen there. COMMIT is never counted. The target is checked without transaction control (BEGIN,
+SAVEPOINT ...) so that both databases are counted alike; the totals with it are printed too.
 
 ``--phases N`` times the engine's phases inside the completions of N extra lifecycles (wall clock, thin
 wrappers instead of a profiler); ``--profile N`` profiles the completions of N extra lifecycles with
@@ -84,6 +85,7 @@ TASK_STEPS = ("review_filing", "accept_application", "record_receipt", "verify")
 STEPS = ("file", "review_filing", "apply", "accept_application", "record_receipt", "verify")
 
 RATIO_TARGET = 1.5
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 STATEMENT_TARGET = 6
 
 
@@ -112,6 +114,8 @@ class Timings:
     steps: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     lifecycles: list[float] = field(default_factory=list)
     statements: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # the same without transaction control (BEGIN ...): psycopg's BEGIN is invisible, the engine's SQLite one is not
+    data_statements: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     verbs: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     lookups: list[float] = field(default_factory=list)
     commits: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -183,6 +187,8 @@ class OurDriver:
             out.steps[name].append(elapsed)
             out.commits[name].append(started + elapsed - acted)
             out.statements[name].append(counter.count - count)
+            out.data_statements[name].append(
+                counter.count - count - sum((counter.verbs - verbs)[v] for v in TRANSACTION_CONTROL))
             out.verbs[name] += counter.verbs - verbs
         if self.sizes is not None:
             with self.system.sessions() as s:
@@ -544,10 +550,12 @@ def report(dialect: str, n: int, ours: Timings, mem: Timings, ser: Timings, size
         counts = ours.statements[step]
         verbs = ", ".join(f"{v} {k / len(counts):g}" for v, k in sorted(ours.verbs[step].items()))
         print(f"  {step:<20} min {min(counts)} median {statistics.median(counts):g} max {max(counts)}   ({verbs})")
-    worst = max(completion_counts)
+    data_counts = [c for step in TASK_STEPS for c in ours.data_statements[step]]
+    worst, worst_data = max(completion_counts), max(data_counts)
     print(f"  all user tasks: min {min(completion_counts)} median {statistics.median(completion_counts):g} "
-          f"max {worst}; target <= {STATEMENT_TARGET} per completion: {verdict(worst <= STATEMENT_TARGET)} "
-          f"(max {worst})")
+          f"max {worst} (without transaction control: max {worst_data}); "
+          f"target <= {STATEMENT_TARGET} per completion, counted without BEGIN on both databases: "
+          f"{verdict(worst_data <= STATEMENT_TARGET)} (max {worst_data})")
 
     print("4. Stored bytes after each step: ours case.state (spec stored once per version) vs raw full JSON")
     print(f"  {'after step':<20} {'ours state':>11} {'raw full':>10}")
