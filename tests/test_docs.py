@@ -27,3 +27,10 @@ def test_every_environment_setting_is_in_the_readme():
 def test_ci_runs_the_readme_test_command():
     assert "    ./test.sh\n" in README and "    ./run.sh\n" in README
     assert "./test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_diagram_function_is_named_in_the_readme():
+    from engine.script_env import diagram_functions
+
+    for name in diagram_functions():
+        assert f"`{name}`" in README, name
