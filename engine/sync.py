@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .actors import Actor
@@ -21,11 +23,17 @@ AuditRow = tuple[str, Any, Any]
 ESCALATION_PROCESS = "escalation"
 # Core statements built once; no ORM Task objects are loaded in a write, so none need keeping in step.
 _TASKS = cast(Table, TaskRow.__table__)
-_CLOSE_TASKS = update(_TASKS).where(_TASKS.c.id == bindparam("b_id")).values(
-    status=bindparam("b_status"), completed_at=bindparam("b_at"), completed_by_id=bindparam("b_by"))
-_MOVE_DUE = update(_TASKS).where(_TASKS.c.id == bindparam("b_id")).values(due_at=bindparam("b_due"))
-_OPEN_TASKS = insert(_TASKS)
 
+
+def _upsert(dialect_insert: Any) -> Any:
+    """One statement for the whole task-table change: new rows are inserted, rows that already exist
+    (closed or re-dated) get their status, completion and due time updated."""
+    statement = dialect_insert(_TASKS)
+    return statement.on_conflict_do_update(index_elements=[_TASKS.c.id], set_={
+        c: statement.excluded[c] for c in ("status", "completed_at", "completed_by_id", "due_at")})
+
+
+_UPSERT_TASKS = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
 
 def sync_case(
     session: Session, row: Case, instance: CaseInstance, recorder: StepRecorder, now: datetime,
@@ -59,26 +67,26 @@ def _sync_tasks(
     session: Session, row: Case, before: dict[str, HumanTask], after: dict[str, HumanTask], now: datetime,
     completed: tuple[str, Actor] | None,
 ) -> None:
-    closed = []
+    changes = []
     for task_id in before.keys() - after.keys():
         done = completed is not None and completed[0] == task_id
-        closed.append({
-            "b_id": task_id, "b_at": now,
-            "b_status": (TaskStatus.COMPLETED if done else TaskStatus.CANCELLED).value,
-            "b_by": completed[1].user_id if done and completed else None,
+        changes.append(_task_values(row, before[task_id], now) | {
+            "status": (TaskStatus.COMPLETED if done else TaskStatus.CANCELLED).value, "completed_at": now,
+            "completed_by_id": completed[1].user_id if done and completed else None,
         })
-    moved = [{"b_id": t.id, "b_due": t.due_at} for t in after.values()
-             if t.id in before and before[t.id].due_at != t.due_at]
-    opened = [
-        {"id": t.id, "case_id": row.id, "spec_name": t.spec_name, "title": t.title, "role": t.role,
-         "organisation_id": t.organisation_id, "form": t.form, "due_at": t.due_at,
-         "status": TaskStatus.READY.value, "created_at": now}
-        for task_id, t in after.items() if task_id not in before
-    ]
-    conn = session.connection()
-    for statement, params in ((_CLOSE_TASKS, closed), (_MOVE_DUE, moved), (_OPEN_TASKS, opened)):
-        if params:
-            conn.execute(statement, params)
+    for task_id, task in after.items():
+        if task_id not in before or before[task_id].due_at != task.due_at:
+            changes.append(_task_values(row, task, now))
+    if changes:
+        conn = session.connection()
+        conn.execute(_UPSERT_TASKS[conn.dialect.name], changes)
+
+
+def _task_values(row: Case, task: HumanTask, now: datetime) -> dict[str, Any]:
+    """A full task row (what an INSERT needs); for an existing row only the upserted columns change."""
+    return {"id": task.id, "case_id": row.id, "spec_name": task.spec_name, "title": task.title, "role": task.role,
+            "organisation_id": task.organisation_id, "form": task.form, "due_at": task.due_at,
+            "status": TaskStatus.READY.value, "created_at": now, "completed_at": None, "completed_by_id": None}
 
 
 def _sync_case_row(row: Case, instance: CaseInstance, facts: dict[str, Any], now: datetime) -> None:
