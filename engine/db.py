@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Dialect, TypeDecorator, create_engine, event
 from sqlalchemy import Engine as SAEngine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -87,6 +89,11 @@ def _configure_sqlite(db: SAEngine, synchronous: str) -> None:
 
 
 BEGIN_OPTION = "qiangjian_sqlite_begin"
+
+
+def upsert_insert(dialect_name: str) -> Any:
+    """The INSERT construct with ON CONFLICT support for this database (PostgreSQL or SQLite)."""
+    return pg_insert if dialect_name == "postgresql" else sqlite_insert
 
 
 def make_sessionmaker(db: SAEngine, *, write: bool = True) -> sessionmaker[Session]:

@@ -6,10 +6,9 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .db import upsert_insert
 from .errors import ScriptError, ValidationFailed
 from .models import Case, Document, Instrument
 from .script_env import Effect
@@ -44,7 +43,7 @@ def _register(session: Session, case: Case, args: dict[str, Any], now: datetime)
     # The same instrument filed twice in parallel keeps its first ledger entry; one statement tells which.
     table = cast(Table, Instrument.__table__)
     inserted = set(session.connection().execute(
-        _dialect_insert(session)(table).values(rows)
+        upsert_insert(session.get_bind().dialect.name)(table).values(rows)
         .on_conflict_do_nothing(index_elements=["owner_org_id", "serial_no", "instrument_type"])
         .returning(table.c.serial_no, table.c.instrument_type)
     ).tuples())
@@ -55,18 +54,14 @@ def _register(session: Session, case: Case, args: dict[str, Any], now: datetime)
     }
 
 
-def _dialect_insert(session: Session) -> Any:
-    """INSERT with ON CONFLICT support for the database in use (SQLite or PostgreSQL)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _document(session: Session, case: Case, args: dict[str, Any], now: datetime) -> dict[str, Any]:
     # Numbers are typed by clerks: a reused one is their error to fix, not a database crash.
     # One INSERT ... ON CONFLICT DO NOTHING RETURNING tells both apart without a prior SELECT.
     table = cast(Table, Document.__table__)
+    row = {"case_id": case.id, "kind": args["kind"], "number": args["number"], "issued_at": now,
+           "content": args["content"]}
     inserted = session.connection().execute(
-        _dialect_insert(session)(table).values(case_id=case.id, kind=args["kind"], number=args["number"],
-                                     issued_at=now, content=args["content"])
+        upsert_insert(session.get_bind().dialect.name)(table).values(row)
         .on_conflict_do_nothing(index_elements=["number"]).returning(table.c.id)
     ).first()
     if inserted is None:

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .actors import Actor
+from .db import upsert_insert
 from .effects import apply_effects
 from .instance import CaseInstance, HumanTask, parse_iso
 from .models import Case
@@ -25,15 +24,16 @@ ESCALATION_PROCESS = "escalation"
 _TASKS = cast(Table, TaskRow.__table__)
 
 
-def _upsert(dialect_insert: Any) -> Any:
+def _upsert(dialect_name: str) -> Any:
     """One statement for the whole task-table change: new rows are inserted, rows that already exist
     (closed or re-dated) get their status, completion and due time updated."""
-    statement = dialect_insert(_TASKS)
+    statement = upsert_insert(dialect_name)(_TASKS)
     return statement.on_conflict_do_update(index_elements=[_TASKS.c.id], set_={
         c: statement.excluded[c] for c in ("status", "completed_at", "completed_by_id", "due_at")})
 
 
-_UPSERT_TASKS = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+_UPSERT_TASKS = {name: _upsert(name) for name in ("postgresql", "sqlite")}
+
 
 def sync_case(
     session: Session, row: Case, instance: CaseInstance, recorder: StepRecorder, now: datetime,
