@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up and run Qiangjian on SQLite with demo data: migrate, seed the calendar, deploy bpmn/,
-# load the Liaoning demo organisations and users, run one scripted case, then sweep timers.
+# Set up and run Qiangjian on SQLite with demo data: migrate, seed the calendar, deploy bpmn/, load the
+# Liaoning demo organisations and users, run one scripted case, then serve the web app (with the timer
+# scheduler) and print its URL and the demo logins.
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${PYTHON:-python3}"
@@ -9,6 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
 export QIANGJIAN_DATABASE_URL="${QIANGJIAN_DATABASE_URL:-sqlite:///instance/qiangjian.sqlite}"
-.venv/bin/qiangjian init-db --demo
+.venv/bin/qiangjian init-db --demo >/dev/null
 .venv/bin/qiangjian demo-case
-exec .venv/bin/qiangjian scheduler --interval 30
+exec .venv/bin/python -m web

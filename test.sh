@@ -12,6 +12,6 @@ fi
 if command -v npm >/dev/null 2>&1; then
   npm ci --silent --no-audit --no-fund
 fi
-.venv/bin/ruff check engine tests bench
-.venv/bin/mypy engine
+.venv/bin/ruff check engine web tests bench
+.venv/bin/mypy engine web
 exec .venv/bin/python -m pytest "$@"

@@ -11,6 +11,7 @@ from .actors import Actor, actor_for
 from .bootstrap import System, open_system, prepare_database, utc_now
 from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
+from .demo import DEMO_PASSWORD
 from .errors import (
     CalendarError,
     Conflict,
@@ -30,7 +31,7 @@ from .scheduler import make_scheduler, sweep_once
 from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
 from .task_view import TaskForm, task_form
 from .timers import fire_due_timers
-from .workdays import WorkdayCalendar
+from .workdays import SHANGHAI, WorkdayCalendar
 
 __all__ = [
     "Actor",
@@ -41,6 +42,7 @@ __all__ = [
     "CaseRef",
     "CaseStatus",
     "Conflict",
+    "DEMO_PASSWORD",
     "DiagramInvalid",
     "Document",
     "Engine",
@@ -52,6 +54,7 @@ __all__ = [
     "Organisation",
     "QiangjianError",
     "Role",
+    "SHANGHAI",
     "ScriptError",
     "SpecVersion",
     "System",

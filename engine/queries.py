@@ -14,17 +14,18 @@ from .models import AuditEntry, Case, Document, Task
 from .status import CaseStatus, TaskStatus
 
 
-def inbox(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> Sequence[Task]:
-    """Open tasks the actor may work on: assigned to them, or unclaimed in their group; earliest due first."""
+def inbox(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> Sequence[tuple[Task, Case]]:
+    """Open tasks the actor may work on (assigned to them, or unclaimed in their group) with their
+    cases; earliest due first, tasks without a due time last."""
     query = (
-        select(Task)
+        select(Task, Case).join(Case, Task.case_id == Case.id)
         .where(Task.status == TaskStatus.READY.value, Task.organisation_id == actor.organisation_id,
                Task.role.in_(sorted(actor.roles)),
                or_(Task.assignee_id.is_(None), Task.assignee_id == actor.user_id))
         .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
         .limit(limit).offset(offset)
     )
-    return session.scalars(query).all()
+    return [(task, case) for task, case in session.execute(query)]
 
 
 def overdue_cases(session: Session, now: datetime, org_ids: set[int] | None = None) -> Sequence[Case]:

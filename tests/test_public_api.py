@@ -27,3 +27,14 @@ def test_engine_never_imports_flask_or_web():
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in {"flask", "web"}, f"{path} imports {name}"
+
+
+def test_web_imports_only_the_engines_public_names():
+    web_dir = ENGINE_DIR.parent / "web"
+    for path in web_dir.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("engine"):
+                assert node.module == "engine", f"{path} imports {node.module}"
+                for alias in node.names:
+                    assert alias.name in engine.__all__, f"{path} imports {alias.name}"

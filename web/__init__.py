@@ -1,0 +1,62 @@
+"""Qiangjian's web application: server-rendered pages in zh-CN over the engine.
+
+``create_app`` is the only place that wires anything; importing a module has no side effects.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from engine import SHANGHAI
+
+from . import auth, errors, system, tasks
+
+csrf = CSRFProtect()
+
+# Every setting, with its default; README.md documents each one.
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "sqlite:///instance/qiangjian.sqlite",  # SQLAlchemy URL of the engine's database
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS
+    "PAGE_SIZE": 20,  # rows per inbox page
+}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, the engine system, CSRF, blueprints and error handlers."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for key in ("DATABASE_URL", "SECRET_KEY"):
+            if os.environ.get(f"QIANGJIAN_{key}"):
+                app.config[key] = os.environ[f"QIANGJIAN_{key}"]
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    system.init_app(app)
+    csrf.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(tasks.bp)
+    auth.init_app(app)
+    errors.init_app(app)
+    app.jinja_env.globals["BEIJING"] = SHANGHAI
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, made once, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
