@@ -17,7 +17,7 @@ def test_every_process_id_is_in_the_readme():
 
 def test_every_environment_setting_is_in_the_readme():
     used = set()
-    for path in [*(ROOT / "engine").rglob("*.py"), *(ROOT / "tests").glob("*.py")]:
+    for path in [*(ROOT / "engine").rglob("*.py"), *(ROOT / "web").rglob("*.py"), *(ROOT / "tests").glob("*.py")]:
         used |= set(re.findall(r'environ\.get\("([A-Z_]+)"', path.read_text(encoding="utf-8")))
     assert used
     for name in used:
