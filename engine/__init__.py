@@ -11,7 +11,7 @@ from .actors import Actor, actor_for
 from .bootstrap import System, open_system, prepare_database, utc_now
 from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
-from .demo import DEMO_PASSWORD
+from .demo import DEMO_PASSWORD, INSTRUMENT_TYPES
 from .errors import (
     CalendarError,
     Conflict,
@@ -25,7 +25,17 @@ from .errors import (
 )
 from .models import AuditEntry, Capability, Case, Document, Instrument, Organisation, SpecVersion, Task, User
 from .owner_actions import apply_for_verification, file_instruments
-from .queries import case_documents, case_history, case_tasks, get_case, inbox, overdue_cases
+from .queries import (
+    case_documents,
+    case_history,
+    case_tasks,
+    counties,
+    get_case,
+    inbox,
+    ledger,
+    overdue_cases,
+    owner_cases,
+)
 from .runtime import CaseRef, Engine
 from .scheduler import make_scheduler, sweep_once
 from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
@@ -46,6 +56,7 @@ __all__ = [
     "DiagramInvalid",
     "Document",
     "Engine",
+    "INSTRUMENT_TYPES",
     "Instrument",
     "InstrumentStatus",
     "InvalidTransition",
@@ -71,14 +82,17 @@ __all__ = [
     "case_tasks",
     "confirm_calendar_year",
     "confirm_year",
+    "counties",
     "file_instruments",
     "fire_due_timers",
     "get_case",
     "inbox",
+    "ledger",
     "load_calendar",
     "make_scheduler",
     "open_system",
     "overdue_cases",
+    "owner_cases",
     "prepare_database",
     "seed_calendar",
     "set_day",

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .errors import NotFound
-from .models import AuditEntry, Case, Document, Task
-from .status import CaseStatus, TaskStatus
+from .models import AuditEntry, Case, Document, Instrument, Organisation, Task
+from .status import CaseStatus, OrgKind, TaskStatus
 
 
 def inbox(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> Sequence[tuple[Task, Case]]:
@@ -63,3 +63,25 @@ def case_history(session: Session, case_id: int) -> Sequence[AuditEntry]:
 def case_documents(session: Session, case_id: int) -> Sequence[Document]:
     """Certificates and notices a case issued."""
     return session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id)).all()
+
+
+def ledger(session: Session, owner_org_id: int) -> Sequence[Instrument]:
+    """An owner's instrument ledger, earliest next due date first (undated last)."""
+    return session.scalars(
+        select(Instrument).where(Instrument.owner_org_id == owner_org_id)
+        .order_by(Instrument.next_due.is_(None), Instrument.next_due, Instrument.id)
+    ).all()
+
+
+def owner_cases(session: Session, owner_org_id: int, limit: int = 50) -> Sequence[Case]:
+    """An owner's cases, newest first."""
+    return session.scalars(
+        select(Case).where(Case.owner_org_id == owner_org_id).order_by(Case.id.desc()).limit(limit)
+    ).all()
+
+
+def counties(session: Session) -> Sequence[Organisation]:
+    """County-level bureaus (the places instruments are filed in), by region code."""
+    return session.scalars(
+        select(Organisation).where(Organisation.kind == OrgKind.COUNTY_BUREAU.value).order_by(Organisation.region_code)
+    ).all()

@@ -15,7 +15,7 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import auth, errors, system, tasks
+from . import auth, errors, owner, system, tasks
 
 csrf = CSRFProtect()
 
@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(owner.bp)
     auth.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals["BEIJING"] = SHANGHAI
