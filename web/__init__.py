@@ -15,7 +15,7 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import auth, errors, owner, system, tasks
+from . import api, auth, errors, owner, system, tasks
 
 csrf = CSRFProtect()
 
@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS
     "PAGE_SIZE": 20,  # rows per inbox page
+    "DRAFTS_DIR": None,  # where task-form drafts are kept; None = instance/drafts
 }
 
 
@@ -47,6 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # Basic-auth scripts; api.authenticate checks cookie-session writes itself
     app.register_blueprint(owner.bp)
     auth.init_app(app)
     errors.init_app(app)

@@ -16,13 +16,17 @@ from web.system import get_system
 
 from ..conftest import FakeClock
 
+# Browser fixtures are defined once here so every module shares one Playwright session.
+from .browser import browser, live_server, page  # noqa: F401
+
 
 @pytest.fixture
 def app(sqlite_template: Path, tmp_path: Path, clock: FakeClock) -> Flask:
     path = tmp_path / "web.sqlite"
     shutil.copy(sqlite_template, path)
     clock.set("2026-09-28T09:00:00+08:00")
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{path}", "CLOCK": clock})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{path}", "CLOCK": clock,
+                      "DRAFTS_DIR": tmp_path / "drafts"})
     with app.app_context():
         prepare_database(get_system(), demo=True)
     return app
@@ -34,8 +38,8 @@ def client(app: Flask) -> FlaskClient:
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    html = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, f"no CSRF token on {path}"
     return found.group(1)
 
@@ -58,3 +62,4 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .browser import browser, live_server, page, screenshot, sign_in  # noqa: F401  (fixtures)
+from .browser import screenshot, sign_in
 
 HEADER = "器具名称,型号规格,出厂编号,器具类型,类别,是否列入强检目录,用途,使用地点\n"
 
 
-def test_owner_uploads_a_list_and_sees_row_errors(tmp_path: Path, live_server, page):  # noqa: F811
+def test_owner_uploads_a_list_and_sees_row_errors(tmp_path: Path, live_server, page):
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "燃油加油机,DJY-222,,燃油加油机,工作计量器具,是,贸易结算,一号岛\n", encoding="utf-8")
     sign_in(page, live_server, "xinmin_gas")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .browser import browser, live_server, page, screenshot, sign_in  # noqa: F401  (fixtures)
+from .browser import screenshot, sign_in
 from .test_tasks import _application
 
 
-def test_clerk_signs_in_and_sees_the_inbox(app, live_server, page):  # noqa: F811
+def test_clerk_signs_in_and_sees_the_inbox(app, live_server, page):
     _application(app)
     sign_in(page, live_server, "shenyang_institute")
     page.wait_for_selector("h1:has-text('待办任务')")
@@ -15,7 +15,7 @@ def test_clerk_signs_in_and_sees_the_inbox(app, live_server, page):  # noqa: F81
     screenshot(page, "inbox")
 
 
-def test_wrong_password_is_shown_beside_the_field(live_server, page):  # noqa: F811
+def test_wrong_password_is_shown_beside_the_field(live_server, page):
     sign_in(page, live_server, "shenyang_institute", "nope")
     error = page.locator("#password-error")
     assert error.inner_text() == "用户名或密码不正确"
