@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import SHANGHAI
+from engine import INSTRUMENT_TYPES, SHANGHAI
 
 from .schema_form import Schema, choices, raw_text, resolve
 
@@ -35,6 +35,7 @@ CODES = {
                 "environmental_monitoring": "环境监测", "other": "其他"},
     "escalation_reason": {"overdue": "逾期未完成检定", "extension_unanswered": "延期申请未获答复",
                           "refusal": "拒绝受理"},
+    "instrument_type": INSTRUMENT_TYPES,
 }
 
 
