@@ -1,0 +1,134 @@
+"""Every route × role: a clerk never sees or acts on another group's task, an owner sees only its own.
+
+Each route is tried by every kind of user, the denied ones first and the entitled one last, on a case
+whose open task (受理检定申请) belongs to the Shenyang city institute and whose owner is 新民市东城加油站.
+A coverage test fails when a route is added without a row here.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from engine import Case, Instrument, Task
+from web.system import get_system
+
+from .conftest import Auth, csrf_token
+from .test_tasks import _application
+
+USERS = ("anonymous", "heping_market", "dalian_institute", "shenyang_bureau", "policy", "xinmin_gas",
+         "shenyang_institute")
+Expect = dict[str, int | tuple[int, ...]]
+
+
+def _basic(username: str) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:demo1234".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def _page(method: str, path: Callable[[dict[str, Any]], str],
+          data: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+    def call(client: FlaskClient, user: str, ids: dict[str, Any]):
+        if user != "anonymous":
+            Auth(client).login(user)
+        url = path(ids)
+        if method == "GET":
+            return client.get(url)
+        token = csrf_token(client, "/auth/login") if user == "anonymous" else csrf_token(client, "/")
+        return client.post(url, data={"csrf_token": token, **(data(ids) if data else {})})
+    return call
+
+
+def _api(method: str, path: Callable[[dict[str, Any]], str],
+         body: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+    def call(client: FlaskClient, user: str, ids: dict[str, Any]):
+        headers = {} if user == "anonymous" else _basic(user)
+        return client.open(path(ids), method=method, headers=headers, json=body(ids) if body else None)
+    return call
+
+
+DENY_CLERKS = {"heping_market": 404, "dalian_institute": 404, "shenyang_bureau": 404, "policy": 404,
+               "xinmin_gas": 404}
+ROUTES: dict[str, tuple[Callable[..., Any], Expect]] = {
+    "tasks.index": (_page("GET", lambda i: "/"), {"anonymous": 302} | {u: 200 for u in USERS[1:]}),
+    "tasks.detail": (_page("GET", lambda i: f"/tasks/{i['task']}"),
+                     {"anonymous": 302, **DENY_CLERKS, "shenyang_institute": 200}),
+    "tasks.act": (_page("POST", lambda i: f"/tasks/{i['task']}",
+                        lambda i: {"_action": "complete", "_version": i["version"], "acceptance": "maybe"}),
+                  {"anonymous": 302, **DENY_CLERKS, "shenyang_institute": 422}),
+    "tasks.claim": (_page("POST", lambda i: f"/tasks/{i['task']}/claim"),
+                    {"anonymous": 302, **{u: 403 for u in DENY_CLERKS}, "shenyang_institute": 302}),
+    "tasks.release": (_page("POST", lambda i: f"/tasks/{i['task']}/release"),
+                      {"anonymous": 302, **{u: 403 for u in DENY_CLERKS}, "shenyang_institute": 403}),
+    "owner.index": (_page("GET", lambda i: "/owner/"),
+                    {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
+                     "shenyang_institute": 403, "heping_market": 200, "xinmin_gas": 200}),
+    "owner.upload": (_page("GET", lambda i: "/owner/filings/upload"),
+                     {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
+                      "shenyang_institute": 403, "heping_market": 200, "xinmin_gas": 200}),
+    "owner.template": (_page("GET", lambda i: "/owner/filings/template.csv"),
+                       {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
+                        "shenyang_institute": 403, "heping_market": 200, "xinmin_gas": 200}),
+    "owner.apply": (_page("POST", lambda i: f"/owner/instruments/{i['instrument']}/apply"),
+                    {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
+                     "shenyang_institute": 403, "heping_market": 404, "xinmin_gas": 302}),
+    "api.list_tasks": (_api("GET", lambda i: "/api/tasks"), {"anonymous": 401} | {u: 200 for u in USERS[1:]}),
+    "api.task_detail": (_api("GET", lambda i: f"/api/tasks/{i['task']}"),
+                        {"anonymous": 401, **DENY_CLERKS, "shenyang_institute": 200}),
+    "api.claim": (_api("POST", lambda i: f"/api/tasks/{i['task']}/claim"),
+                  {"anonymous": 401, **DENY_CLERKS, "shenyang_institute": 200}),
+    "api.release": (_api("POST", lambda i: f"/api/tasks/{i['task']}/release"),
+                    {"anonymous": 401, **DENY_CLERKS, "shenyang_institute": (403, 404)}),
+    "api.complete": (_api("POST", lambda i: f"/api/tasks/{i['task']}/complete",
+                          lambda i: {"data": {"acceptance": "x"}}),
+                     {"anonymous": 401, **DENY_CLERKS, "shenyang_institute": 422}),
+    "api.start_case": (_api("POST", lambda i: "/api/cases", lambda i: {"process": "verification_request",
+                                                                        "instrument_id": i["instrument"]}),
+                       {"anonymous": 401, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
+                        "shenyang_institute": 403, "heping_market": 404, "xinmin_gas": (409, 201)}),
+    "api.openapi": (_api("GET", lambda i: "/api/openapi.json"), {u: 200 for u in USERS}),
+    "auth.login": (_page("GET", lambda i: "/auth/login"), {u: 200 for u in USERS}),
+    "auth.logout": (_page("POST", lambda i: "/auth/logout"), {u: 302 for u in USERS}),
+}
+UNGUARDED = {"static"}  # served files
+
+
+def _ids(app: Flask) -> dict[str, Any]:
+    case_id = _application(app)
+    with app.app_context(), get_system().readers() as s:
+        return {"case": case_id, "task": s.scalars(select(Task.id).where(Task.case_id == case_id)).one(),
+                "instrument": s.scalars(select(Instrument.id)).one(), "version": s.get(Case, case_id).version}
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_route_answers_each_role_as_expected(app: Flask, endpoint: str):
+    ids = _ids(app)
+    call, expected = ROUTES[endpoint]
+    assert set(expected) == set(USERS), f"{endpoint}: every kind of user must be listed"
+    seen = {}
+    for user in USERS:  # the entitled users come last: their successful writes cannot hide a leak
+        seen[user] = call(app.test_client(), user, ids).status_code
+    wanted = {u: (e if isinstance(e, tuple) else (e,)) for u, e in expected.items()}
+    wrong = {u: (seen[u], wanted[u]) for u in USERS if seen[u] not in wanted[u]}
+    assert not wrong, wrong
+
+
+def test_every_route_is_in_the_matrix(app: Flask):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNGUARDED
+    assert endpoints <= set(ROUTES), f"routes without authorisation rows: {sorted(endpoints - set(ROUTES))}"
+
+
+def test_list_endpoints_never_show_another_groups_task(app: Flask):
+    ids = _ids(app)
+    for user in ("dalian_institute", "shenyang_bureau", "heping_market"):
+        body = app.test_client().get("/api/tasks", headers=_basic(user)).get_json()
+        assert ids["task"] not in [item["id"] for item in body["items"]], user
+        client = app.test_client()
+        Auth(client).login(user)
+        assert ids["task"] not in client.get("/").get_data(as_text=True), user
