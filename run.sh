@@ -9,6 +9,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+# The case page's diagram viewer (bpmn-js) is served from node_modules; without Node.js it shows no diagram.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --silent --no-audit --no-fund
+fi
 export QIANGJIAN_DATABASE_URL="${QIANGJIAN_DATABASE_URL:-sqlite:///instance/qiangjian.sqlite}"
 .venv/bin/qiangjian init-db --demo >/dev/null
 .venv/bin/qiangjian demo-case

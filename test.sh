@@ -8,7 +8,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-# Diagram tooling from npm (bpmn-moddle, dmn-moddle, bpmnlint); without Node.js those tests skip.
+# From npm: diagram tooling (bpmn-moddle, dmn-moddle, bpmnlint) and the case page's viewer (bpmn-js);
+# without Node.js those tests skip.
 if command -v npm >/dev/null 2>&1; then
   npm ci --silent --no-audit --no-fund
 fi

@@ -11,6 +11,7 @@ from .actors import Actor, actor_for
 from .bootstrap import System, open_system, prepare_database, utc_now
 from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
+from .case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
 from .demo import DEMO_PASSWORD, INSTRUMENT_TYPES
 from .errors import (
     CalendarError,
@@ -23,22 +24,47 @@ from .errors import (
     ScriptError,
     ValidationFailed,
 )
-from .models import AuditEntry, Capability, Case, Document, Instrument, Organisation, SpecVersion, Task, User
+from .inbox_filters import (
+    DueWindow,
+    InboxCounts,
+    InboxFilter,
+    InboxPage,
+    InboxRow,
+    due_window,
+    inbox_counts,
+    inbox_page,
+)
+from .models import (
+    AuditEntry,
+    Capability,
+    Case,
+    Document,
+    Instrument,
+    Organisation,
+    SavedFilter,
+    SpecVersion,
+    Task,
+    User,
+)
 from .owner_actions import apply_for_verification, file_instruments
 from .queries import (
+    InboxChoices,
     case_documents,
     case_history,
     case_tasks,
     counties,
     get_case,
     inbox,
+    inbox_choices,
     ledger,
     overdue_cases,
     owner_cases,
 )
 from .runtime import CaseRef, Engine
+from .saved_filters import delete_filter, list_filters, save_filter
 from .scheduler import make_scheduler, sweep_once
 from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
+from .task_assignment import BulkResult, Skipped, claim_tasks, colleagues, reassign_tasks
 from .task_view import TaskForm, task_form
 from .timers import fire_due_timers
 from .workdays import SHANGHAI, WorkdayCalendar
@@ -46,17 +72,26 @@ from .workdays import SHANGHAI, WorkdayCalendar
 __all__ = [
     "Actor",
     "AuditEntry",
+    "BulkResult",
     "CalendarError",
     "Capability",
     "Case",
     "CaseRef",
     "CaseStatus",
+    "CaseView",
     "Conflict",
     "DEMO_PASSWORD",
     "DiagramInvalid",
     "Document",
+    "DocumentSheet",
+    "DueWindow",
     "Engine",
     "INSTRUMENT_TYPES",
+    "InboxChoices",
+    "InboxCounts",
+    "InboxFilter",
+    "InboxPage",
+    "InboxRow",
     "Instrument",
     "InstrumentStatus",
     "InvalidTransition",
@@ -66,7 +101,9 @@ __all__ = [
     "QiangjianError",
     "Role",
     "SHANGHAI",
+    "SavedFilter",
     "ScriptError",
+    "Skipped",
     "SpecVersion",
     "System",
     "Task",
@@ -77,26 +114,39 @@ __all__ = [
     "WorkdayCalendar",
     "actor_for",
     "apply_for_verification",
+    "case_document",
     "case_documents",
     "case_history",
     "case_tasks",
+    "case_view",
+    "claim_tasks",
+    "colleagues",
     "confirm_calendar_year",
     "confirm_year",
     "counties",
+    "delete_filter",
+    "due_window",
     "file_instruments",
     "fire_due_timers",
     "get_case",
     "inbox",
+    "inbox_choices",
+    "inbox_counts",
+    "inbox_page",
     "ledger",
+    "list_filters",
     "load_calendar",
     "make_scheduler",
     "open_system",
     "overdue_cases",
     "owner_cases",
     "prepare_database",
+    "reassign_tasks",
+    "save_filter",
     "seed_calendar",
     "set_day",
     "sweep_once",
     "task_form",
     "utc_now",
+    "working_days_left",
 ]

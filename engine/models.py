@@ -111,6 +111,10 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer)
+    # Inbox filters: where the instruments are used and what type they are, copied from the start data
+    # (None when the case has no single value, e.g. a filing that lists several types).
+    county_code: Mapped[str | None] = mapped_column(String(16))
+    instrument_type: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_case_next_timer_at", "next_timer_at"),)
@@ -127,16 +131,20 @@ class Task(Base):
     title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     form: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The case's county and instrument type, copied when the task is created, so inbox filters read one table.
+    county_code: Mapped[str | None] = mapped_column(String(16))
+    instrument_type: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_task_inbox", "organisation_id", "role", "status", "due_at"),
+        Index("ix_task_mine", "assignee_id", "status", "due_at"),
         Index("ix_task_status_due", "status", "due_at"),
     )
 
@@ -155,6 +163,21 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SavedFilter(Base):
+    """An inbox filter a user saved by name; ``shared`` ones are offered to their whole organisation."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("owner_user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    owner_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    name: Mapped[str] = mapped_column(String(50))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)  # InboxFilter.params(): field -> value
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Instrument(Base):

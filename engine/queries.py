@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .errors import NotFound
-from .models import AuditEntry, Case, Document, Instrument, Organisation, Task
+from .inbox_filters import InboxFilter, inbox_statement, load_rows
+from .models import AuditEntry, Case, Document, Instrument, Organisation, SpecVersion, Task
 from .status import CaseStatus, OrgKind, TaskStatus
+
+if TYPE_CHECKING:
+    from .runtime import Engine
 
 
 def inbox(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> Sequence[tuple[Task, Case]]:
     """Open tasks the actor may work on (assigned to them, or unclaimed in their group) with their
-    cases; earliest due first, tasks without a due time last."""
-    query = (
-        select(Task, Case).join(Case, Task.case_id == Case.id)
-        .where(Task.status == TaskStatus.READY.value, Task.organisation_id == actor.organisation_id,
-               Task.role.in_(sorted(actor.roles)),
-               or_(Task.assignee_id.is_(None), Task.assignee_id == actor.user_id))
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
-        .limit(limit).offset(offset)
-    )
-    return [(task, case) for task, case in session.execute(query)]
+    cases; earliest due first, tasks without a due time last. ``inbox_page`` adds filters."""
+    ids = session.scalars(inbox_statement(actor, InboxFilter(), None).limit(limit).offset(offset)).all()
+    return [(task, case) for task, case, _owner in load_rows(session, ids)]
 
 
 def overdue_cases(session: Session, now: datetime, org_ids: set[int] | None = None) -> Sequence[Case]:
@@ -85,3 +84,33 @@ def counties(session: Session) -> Sequence[Organisation]:
     return session.scalars(
         select(Organisation).where(Organisation.kind == OrgKind.COUNTY_BUREAU.value).order_by(Organisation.region_code)
     ).all()
+
+
+@dataclass(frozen=True)
+class InboxChoices:
+    """What the inbox's filter bar offers: (value, label) pairs."""
+
+    processes: Sequence[tuple[str, str]]
+    tasks: Sequence[tuple[str, str]]
+    counties: Sequence[tuple[str, str]]
+
+
+def inbox_choices(session: Session, engine: Engine, actor: Actor) -> InboxChoices:
+    """Processes whose cases can reach the actor, their user tasks in the actor's lanes (called processes
+    included), and the counties; read from the deployed specs (cached), not from the task table."""
+    current = session.scalars(select(SpecVersion.id).where(SpecVersion.is_current).order_by(SpecVersion.id)).all()
+    versions = [engine.registry.get(session, version_id) for version_id in current]
+    called = {name for v in versions for name in v.subprocess_specs}
+    processes: list[tuple[str, str]] = []
+    tasks: dict[str, str] = {}
+    for version in versions:
+        if version.process_id in called:
+            continue  # its tasks belong to the cases of the processes that call it
+        specs = (version.spec, *version.subprocess_specs.values())
+        mine = [(t.bpmn_id or t.name, t.bpmn_name or t.name) for spec in specs for t in spec.task_specs.values()
+                if getattr(t, "manual", False) and t.lane in actor.roles]
+        if mine:
+            processes.append((version.process_id, version.spec.description or version.process_id))
+            tasks.update((name, title) for name, title in mine if name not in tasks)
+    places = [(o.region_code, o.name.removesuffix("市场监督管理局")) for o in counties(session)]
+    return InboxChoices(processes, list(tasks.items()), places)

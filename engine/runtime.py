@@ -26,6 +26,7 @@ from .actors import Actor
 from .calendar_store import load_calendar
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from .forms import validate_submission
+from .inbox_filters import case_facets
 from .instance import CaseInstance
 from .models import AuditEntry, Case
 from .models import Task as TaskRow
@@ -105,9 +106,10 @@ class Engine:
         start_schema = version.forms.get(f"{process_id}.start.schema.json")
         if start_schema is not None:
             data = validate_submission(start_schema, data, {}, now.astimezone(SHANGHAI).date())
+        county_code, instrument_type = case_facets(data)  # plain columns the inbox filters on
         # The number derives from the id, so insert with a unique placeholder first.
         row = Case(number=f"new-{uuid4().hex[:24]}", process_id=process_id, spec_version_id=version.id,
-                   status=CaseStatus.RUNNING.value,
+                   status=CaseStatus.RUNNING.value, county_code=county_code, instrument_type=instrument_type,
                    title=title, subject=subject, owner_org_id=owner_org_id, state="", created_at=now, updated_at=now)
         session.add(row)
         session.flush()

@@ -15,7 +15,7 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import api, auth, errors, owner, system, tasks
+from . import api, auth, cases, errors, owner, system, tasks, vendor
 
 csrf = CSRFProtect()
 
@@ -51,6 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # Basic-auth scripts; api.authenticate checks cookie-session writes itself
     app.register_blueprint(owner.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(vendor.bp)
     auth.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals["BEIJING"] = SHANGHAI

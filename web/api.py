@@ -18,15 +18,17 @@ from werkzeug.security import check_password_hash
 
 from engine import (
     Case,
+    InboxFilter,
     NotFound,
     Organisation,
     Task,
     User,
     actor_for,
     apply_for_verification,
+    due_window,
     file_instruments,
     get_case,
-    inbox,
+    inbox_page,
     task_form,
 )
 
@@ -120,16 +122,17 @@ def _fresh_task(task_id: str) -> dict[str, Any]:
 
 
 @bp.get("/tasks")
-@documented(Operation("我的待办任务", "本人已认领和本组待认领的任务，期限最早的在前。",
-                      ok=schemas.TaskPage, query=schemas.TaskListQuery, errors=(422,)))
+@documented(Operation("我的待办任务", "本人已认领和本组待认领的任务，期限最早的在前；可按视图、流程、任务、区县、"
+                      "器具类型、期限（按工作日计算）和案件编号或使用单位筛选，与网页待办任务相同。",
+                      ok=schemas.TaskPage, query=schemas.TaskListQuery, errors=(403, 422)))
 def list_tasks() -> Any:
     args = schemas.task_list_query.load(request.args)
-    limit = args["limit"]
-    rows = inbox(get_session(), g.actor, limit=limit + 1, offset=args["offset"])
-    now = get_system().engine.clock()
-    items = [_task_json(task, case, now) for task, case in rows[:limit]]
-    return schemas.task_page.dump({"items": items, "limit": limit, "offset": args["offset"],
-                                   "has_more": len(rows) > limit})
+    limit, offset = args.pop("limit"), args.pop("offset")
+    session = get_session()
+    window = due_window(session, get_system().engine)
+    page = inbox_page(session, g.actor, InboxFilter(**args, size=limit), window, offset=offset)
+    items = [_task_json(row.task, row.case, window.now) for row in page.rows]
+    return schemas.task_page.dump({"items": items, "limit": limit, "offset": offset, "has_more": page.has_next})
 
 
 @bp.get("/tasks/<task_id>")

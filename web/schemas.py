@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 FILING = "filing"
 VERIFICATION_REQUEST = "verification_request"
@@ -64,11 +64,38 @@ class Base(Schema):
 
 
 # -- input -------------------------------------------------------------------------------------
-class TaskListQuery(Base):
-    """Query parameters of the inbox; other parameters (cache busters) are ignored."""
+class InboxFilterQuery(Base):
+    """The inbox filter as query parameters (empty ones count as absent; unknown ones are ignored).
+    The allowed values are checked by the engine's ``InboxFilter``."""
 
     class Meta:
         unknown = EXCLUDE
+
+    view = Str(load_default="all", metadata={"description": "mine（本人已认领）、group（本组待认领）、"
+                                                         "all（两者，默认）、team（本单位全部，限监督管理人员）"})
+    process_id = Str(metadata={"description": "流程，如 filing、verification_request"})
+    spec_name = Str(metadata={"description": "任务，如 accept_application、verify"})
+    county_code = Str(metadata={"description": "器具使用地县（市、区）六位行政区划代码"})
+    instrument_type = Str(metadata={"description": "器具类型代码，如 fuel_dispenser"})
+    due = Str(metadata={"description": "期限：overdue（已逾期）、today（今天到期）、2wd（2 个工作日内到期）"})
+    text = Str(metadata={"description": "案件编号开头或使用单位名称中的文字"})
+    sort = Str(load_default="due", metadata={"description": "due（期限最早的在前，默认）或 -due（最晚的在前）"})
+
+    @pre_load
+    def _drop_blank(self, data: Any, **_kwargs: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
+
+
+class InboxQuery(InboxFilterQuery):
+    """Query parameters of the inbox page."""
+
+    page = Int(load_default=1, validate=validate.Range(min=1, error="页码必须是正整数"))
+
+
+class TaskListQuery(InboxFilterQuery):
+    """Query parameters of the inbox; other parameters (cache busters) are ignored."""
 
     limit = Int(load_default=20, validate=validate.Range(1, MAX_PAGE, error=f"必须在 1 到 {MAX_PAGE} 之间"),
                 metadata={"description": "每页条数（1–100）"})
@@ -159,6 +186,7 @@ class Error(Base):
 
 
 task_list_query = TaskListQuery()
+inbox_query = InboxQuery()
 complete_task_body = CompleteTask()
 filing_start = FilingStart()
 verification_start = VerificationStart()

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine import Case, Instrument, Task
+from engine import Case, InboxFilter, Instrument, Task, User, actor_for, save_filter
 from web.system import get_system
 
 from .conftest import Auth, csrf_token
@@ -66,6 +66,12 @@ ROUTES: dict[str, tuple[Callable[..., Any], Expect]] = {
                     {"anonymous": 302, **{u: 403 for u in DENY_CLERKS}, "shenyang_institute": 302}),
     "tasks.release": (_page("POST", lambda i: f"/tasks/{i['task']}/release"),
                       {"anonymous": 302, **{u: 403 for u in DENY_CLERKS}, "shenyang_institute": 403}),
+    "tasks.bulk": (_page("POST", lambda i: "/tasks/bulk", lambda i: {"action": "claim", "task_id": i["task"]}),
+                   {u: 302 for u in USERS}),  # another group's task is skipped and reported, never claimed
+    "tasks.save_filter": (_page("POST", lambda i: "/filters", lambda i: {"name": "逾期", "due": "overdue"}),
+                          {u: 302 for u in USERS}),
+    "tasks.delete_filter": (_page("POST", lambda i: f"/filters/{i['filter']}/delete"),
+                            {"anonymous": 302, **DENY_CLERKS, "shenyang_institute": 302}),
     "owner.index": (_page("GET", lambda i: "/owner/"),
                     {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
                      "shenyang_institute": 403, "heping_market": 200, "xinmin_gas": 200}),
@@ -93,17 +99,25 @@ ROUTES: dict[str, tuple[Callable[..., Any], Expect]] = {
                        {"anonymous": 401, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
                         "shenyang_institute": 403, "heping_market": 404, "xinmin_gas": (409, 201)}),
     "api.openapi": (_api("GET", lambda i: "/api/openapi.json"), {u: 200 for u in USERS}),
+    "cases.detail": (_page("GET", lambda i: f"/cases/{i['case']}"),
+                     {"anonymous": 302, "heping_market": 404, "dalian_institute": 404, "shenyang_bureau": 200,
+                      "policy": 404, "xinmin_gas": 200, "shenyang_institute": 200}),
+    "cases.document": (_page("GET", lambda i: f"/cases/{i['case']}/documents/JD-none"),
+                       {"anonymous": 302} | {u: 404 for u in USERS[1:]}),
     "auth.login": (_page("GET", lambda i: "/auth/login"), {u: 200 for u in USERS}),
     "auth.logout": (_page("POST", lambda i: "/auth/logout"), {u: 302 for u in USERS}),
 }
-UNGUARDED = {"static"}  # served files
+UNGUARDED = {"static", "vendor.file"}  # served files (the vendor route serves an allow-list from node_modules)
 
 
 def _ids(app: Flask) -> dict[str, Any]:
     case_id = _application(app)
-    with app.app_context(), get_system().readers() as s:
+    with app.app_context(), get_system().sessions() as s, s.begin():
+        clerk = actor_for(s.scalars(select(User).where(User.username == "shenyang_institute")).one())
+        saved = save_filter(s, clerk, "我的逾期", InboxFilter(due="overdue"), False, get_system().engine.clock())
         return {"case": case_id, "task": s.scalars(select(Task.id).where(Task.case_id == case_id)).one(),
-                "instrument": s.scalars(select(Instrument.id)).one(), "version": s.get(Case, case_id).version}
+                "instrument": s.scalars(select(Instrument.id)).one(), "version": s.get(Case, case_id).version,
+                "filter": saved.id}
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
