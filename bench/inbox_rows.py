@@ -176,7 +176,9 @@ def bulk_insert(system: System, world: World, count: int, group_share: float, no
         for case, rows in task_rows(world, count, group_share, now, seed):
             case["id"] += first
             cases.append(case)
-            facets = {key: case[key] for key in ("county_code", "instrument_type")} | {"case_id": case["id"]}
+            facets = {"case_id": case["id"], "case_number": case["number"], "case_process_id": case["process_id"],
+                      "owner_org_id": case["owner_org_id"], "county_code": case["county_code"],
+                      "instrument_type": case["instrument_type"]}
             tasks += [row | facets for row in rows]
             if len(cases) == 5_000:
                 session.execute(insert(Case), cases)

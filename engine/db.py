@@ -39,7 +39,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
-SQLITE_CACHE_KIB = 65536
 PG_SYNCHRONOUS_COMMIT = ("on", "off", "local", "remote_write", "remote_apply")
 
 
@@ -78,10 +77,6 @@ def _configure_sqlite(db: SAEngine, synchronous: str) -> None:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
-        # A 64 MiB page cache per connection instead of SQLite's 2 MiB: a case row's ~10 KB of state sits in
-        # overflow pages that must be walked to reach the columns after it, and an inbox reads a whole
-        # group's cases (bench/RESULTS.md, "Inbox").
-        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(db, "begin")

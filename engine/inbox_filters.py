@@ -1,11 +1,12 @@
 """The clerks' inbox screen: a typed filter, due windows on the working-day calendar, and its queries.
 
 ``InboxFilter`` says which open tasks a clerk looks at (view, process, task, county, instrument type,
-due window, text), in what order and which page. ``inbox_page`` and ``inbox_counts`` read them from the
-task, case and organisation tables through the task indexes and never parse case JSON. County and
-instrument type are plain columns of the case (``case_facets`` fills them at start), copied onto each of
-its task rows, so those filters need no join. A due window becomes datetime limits computed in Python
-from the engine's cached calendar (``DueWindow``): the database only compares due times with constants.
+due window, text), in what order and which page. ``inbox_page`` and ``inbox_counts`` filter, sort and
+count on the task table alone, whose rows carry copies of the case facts the filters need (number,
+process, owner, county, instrument type) and whose inbox index holds every column they read; only the
+page's own rows are then joined to their cases and owner units. Nothing parses case JSON. A due window
+becomes datetime limits computed in Python from the engine's cached calendar (``DueWindow``): the
+database only compares due times with constants.
 """
 
 from __future__ import annotations
@@ -207,10 +208,11 @@ def inbox_page(session: Session, actor: Actor, flt: InboxFilter, window: DueWind
 
 def inbox_counts(session: Session, actor: Actor, flt: InboxFilter, window: DueWindow) -> InboxCounts:
     """My claimed tasks, my group's unclaimed tasks and the overdue ones among both, in one query."""
-    mine, group, overdue = func.count().filter(Task.assignee_id == actor.user_id), \
-        func.count().filter(Task.assignee_id.is_(None)), func.count().filter(Task.due_at < window.now)
-    query = _joined(select(mine, group, overdue).select_from(Task), flt).where(
-        *_scope(actor, "all"), *_facets(flt, window, with_due=False))
+    query = select(
+        func.count().filter(Task.assignee_id == actor.user_id),
+        func.count().filter(Task.assignee_id.is_(None)),
+        func.count().filter(Task.due_at < window.now),
+    ).where(*_scope(actor, "all"), *_facets(flt, window, with_due=False))
     counted = session.execute(query).one()
     return InboxCounts(*(int(n) for n in counted))
 
@@ -219,13 +221,12 @@ def inbox_statement(actor: Actor, flt: InboxFilter, window: DueWindow | None) ->
     """The ids of the tasks the filter selects, in inbox order, unpaged (``load_rows`` fetches a page).
 
     Undated tasks come last either way. The order is an expression, so no index can serve it: each database
-    then starts from the group's (or my) task index rather than walking every open task in due order, and
-    sorts the group's rows. Only the columns filters need are read here; ``window`` may be None only when
-    the filter has no due window.
+    then starts from the group's task index rather than walking every open task in due order, and sorts the
+    group's rows, read from the index alone. ``window`` may be None only when the filter has no due window.
     """
     order = Task.due_at.desc() if flt.sort == "-due" else Task.due_at.asc()
     return (
-        _joined(select(Task.id), flt).where(*_scope(actor, flt.view), *_facets(flt, window, with_due=True))
+        select(Task.id).where(*_scope(actor, flt.view), *_facets(flt, window, with_due=True))
         .order_by(Task.due_at.is_(None), order, Task.created_at, Task.id)
     )
 
@@ -239,15 +240,6 @@ def load_rows(session: Session, ids: Sequence[str]) -> list[tuple[Task, Case, st
              .where(Task.id.in_(ids)).options(defer(Case.state)))
     found = {task.id: (task, case, owner) for task, case, owner in session.execute(query)}
     return [found[task_id] for task_id in ids if task_id in found]
-
-
-def _joined(query: Select[Any], flt: InboxFilter) -> Select[Any]:
-    """Join the case (and owner) only for the filters that need them; the others read the task rows alone."""
-    if flt.process_id or flt.text:
-        query = query.join(Case, Task.case_id == Case.id)
-    if flt.text:
-        query = query.outerjoin(Organisation, Case.owner_org_id == Organisation.id)
-    return query
 
 
 def _scope(actor: Actor, view: str) -> list[ColumnElement[bool]]:
@@ -268,9 +260,10 @@ def _scope(actor: Actor, view: str) -> list[ColumnElement[bool]]:
 
 
 def _facets(flt: InboxFilter, window: DueWindow | None, with_due: bool) -> list[ColumnElement[bool]]:
+    """The filter's conditions on the task row's own columns (an owner's name is looked up by id)."""
     conditions: list[ColumnElement[bool]] = []
     if flt.process_id:
-        conditions.append(Case.process_id == flt.process_id)
+        conditions.append(Task.case_process_id == flt.process_id)
     if flt.spec_name:
         conditions.append(Task.spec_name == flt.spec_name)
     if flt.county_code:
@@ -278,8 +271,9 @@ def _facets(flt: InboxFilter, window: DueWindow | None, with_due: bool) -> list[
     if flt.instrument_type:
         conditions.append(Task.instrument_type == flt.instrument_type)
     if flt.text:
-        conditions.append(or_(Case.number.like(_escape(flt.text.upper()) + "%", escape="\\"),
-                              Organisation.name.like("%" + _escape(flt.text) + "%", escape="\\")))
+        owners = select(Organisation.id).where(Organisation.name.like("%" + _escape(flt.text) + "%", escape="\\"))
+        conditions.append(or_(Task.case_number.like(_escape(flt.text.upper()) + "%", escape="\\"),
+                              Task.owner_org_id.in_(owners)))
     if with_due and flt.due:
         if window is None:
             raise ValueError("a due-window filter needs a DueWindow")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UtcDateTime
@@ -120,6 +120,11 @@ class Case(Base):
     __table_args__ = (Index("ix_case_next_timer_at", "next_timer_at"),)
 
 
+CLAIMED = text("assignee_id IS NOT NULL")
+INBOX_COLUMNS = ("assignee_id", "created_at", "id", "spec_name", "case_process_id", "county_code", "instrument_type",
+                 "owner_org_id", "case_number")
+
+
 class Task(Base):
     """A human task as inbox queries see it; kept in step with the case state on every save."""
 
@@ -138,13 +143,20 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # The case's county and instrument type, copied when the task is created, so inbox filters read one table.
+    # Copies of the case's facts the inbox filters on, written with the task row (a case never changes them),
+    # so an inbox reads the task table alone.
+    case_number: Mapped[str | None] = mapped_column(String(32))
+    case_process_id: Mapped[str | None] = mapped_column(String(100))
+    owner_org_id: Mapped[int | None] = mapped_column(Integer)
     county_code: Mapped[str | None] = mapped_column(String(16))
     instrument_type: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
-        Index("ix_task_inbox", "organisation_id", "role", "status", "due_at"),
-        Index("ix_task_mine", "assignee_id", "status", "due_at"),
+        # The group's open tasks by due time, carrying every column the inbox filters, sorts and counts on,
+        # so both databases answer those from the index alone (no visit to the scattered task rows).
+        Index("ix_task_inbox", "organisation_id", "role", "status", "due_at", *INBOX_COLUMNS),
+        # Claimed tasks only: "assignee_id IS NULL" (the group's unclaimed tasks) must not be answered from here.
+        Index("ix_task_mine", "assignee_id", "status", "due_at", sqlite_where=CLAIMED, postgresql_where=CLAIMED),
         Index("ix_task_status_due", "status", "due_at"),
     )
 

@@ -87,7 +87,9 @@ def _task_values(row: Case, task: HumanTask, now: datetime) -> dict[str, Any]:
     return {"id": task.id, "case_id": row.id, "spec_name": task.spec_name, "title": task.title, "role": task.role,
             "organisation_id": task.organisation_id, "form": task.form, "due_at": task.due_at,
             "status": TaskStatus.READY.value, "created_at": now, "completed_at": None, "completed_by_id": None,
-            "county_code": row.county_code, "instrument_type": row.instrument_type}  # the inbox filters on these
+            # the case facts the inbox filters on, copied once
+            "case_number": row.number, "case_process_id": row.process_id, "owner_org_id": row.owner_org_id,
+            "county_code": row.county_code, "instrument_type": row.instrument_type}
 
 
 def _sync_case_row(row: Case, instance: CaseInstance, facts: dict[str, Any], now: datetime) -> None:

@@ -71,7 +71,7 @@ def index() -> Any:
         "sort_url": inbox_url(flt.but(sort="-due" if flt.sort == "due" else "due", page=1)),
         "prev_url": inbox_url(flt.but(page=flt.page - 1)) if flt.page > 1 else None,
         "next_url": inbox_url(flt.but(page=flt.page + 1)) if page.has_next else None,
-        "clear_url": inbox_url(InboxFilter(view=flt.view)),
+        "clear_url": inbox_url(InboxFilter(view=flt.view)), "first_url": inbox_url(flt.but(page=1)),
         "filtered": flt.but(view="all", sort="due", page=1) != InboxFilter(size=flt.size),
     }
     return render_template("tasks/inbox.html", **context), (400 if errors else 200)

@@ -63,7 +63,8 @@ def add_task(session: Session, *, org: str = "210100-institute", role: str = "in
     task = Task(id=str(uuid.uuid4()), case_id=case.id, spec_name=spec, title=title, role=role,
                 organisation_id=org_id(session, org), assignee_id=assignee,
                 due_at=datetime.fromisoformat(due).astimezone(timezone.utc) if due else None,
-                status=status, created_at=T0, county_code=county, instrument_type=kind)
+                status=status, created_at=T0, case_number=number, case_process_id=process,
+                owner_org_id=case.owner_org_id, county_code=county, instrument_type=kind)
     session.add(task)
     session.flush()
     return task

@@ -158,8 +158,10 @@ def test_start_case_stores_county_and_instrument_type(any_database, clock):
     facets = {c: (sc.case(c).county_code, sc.case(c).instrument_type) for c in (single, mixed, applied)}
     assert facets == {single: ("210181", "fuel_dispenser"), mixed: ("210181", None),
                       applied: ("210181", "fuel_dispenser")}
-    accept = sc.open_task(applied, "accept_application")  # each task row carries its case's two values
-    assert (accept.county_code, accept.instrument_type) == ("210181", "fuel_dispenser")
+    accept = sc.open_task(applied, "accept_application")  # each task row carries its case's facts
+    assert (accept.case_number, accept.case_process_id, accept.owner_org_id, accept.county_code,
+            accept.instrument_type) == (sc.case(applied).number, "verification_request",
+                                        sc.case(applied).owner_org_id, "210181", "fuel_dispenser")
     with any_database.reader() as s:
         flt = InboxFilter(county_code="210181", instrument_type="fuel_dispenser")
         page = inbox_page(s, sc.actor(s, "shenyang_institute"), flt, due_window(s, sc.engine))
@@ -181,7 +183,10 @@ def test_the_migration_backfills_running_cases(any_database, clock):
     with any_database.reader() as s:
         assert (s.get(Case, case_id).county_code, s.get(Case, case_id).instrument_type) == ("210181", "fuel_dispenser")
         task = s.scalars(select(Task).where(Task.case_id == case_id)).one()
-        assert (task.county_code, task.instrument_type) == ("210181", "fuel_dispenser")
+        number = s.get(Case, case_id).number
+        assert (task.case_number, task.case_process_id, task.county_code, task.instrument_type) == (
+            number, "filing", "210181", "fuel_dispenser")
+        assert task.owner_org_id == s.get(Case, case_id).owner_org_id is not None
 
 
 def test_saved_filters_are_private_unless_shared_with_the_organisation(world):
