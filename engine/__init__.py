@@ -12,7 +12,8 @@ from .bootstrap import System, open_system, prepare_database, utc_now
 from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
 from .case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
-from .demo import DEMO_PASSWORD, INSTRUMENT_TYPES
+from .catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
+from .demo import DEMO_PASSWORD
 from .errors import (
     CalendarError,
     Conflict,
@@ -86,6 +87,7 @@ __all__ = [
     "DocumentSheet",
     "DueWindow",
     "Engine",
+    "FORM_OPTIONS",
     "INSTRUMENT_TYPES",
     "InboxChoices",
     "InboxCounts",

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from .catalogue import INSTRUMENT_TYPES
 from .models import Capability, Organisation, User
 from .status import Level, OrgKind, Role
 
@@ -25,21 +26,6 @@ logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo1234"
 
-# Instrument type code -> name in the national catalogue (《实施强制检定的工作计量器具目录》).
-INSTRUMENT_TYPES: dict[str, str] = {
-    "fuel_dispenser": "燃油加油机",
-    "electronic_scale": "电子计价秤",
-    "sphygmomanometer": "血压计",
-    "taximeter": "出租汽车计价器",
-    "gas_detector": "可燃气体检测报警器",
-    "water_meter": "水表",
-    "gas_meter": "燃气表",
-    "pressure_gauge": "压力表",
-    "breathalyzer": "呼出气体酒精含量检测仪",
-    "speed_radar": "机动车测速仪",
-    "multiparameter_monitor": "多参数监护仪",
-    "tonometer": "眼压计",
-}
 # Demo assumption: only a calibration specification exists, so the outcome is a 校准证书 (Notice 一.（四）3).
 CALIBRATION_ONLY = frozenset({"multiparameter_monitor"})
 # Nobody in the demo ledger is authorised for these: routing must answer "none".

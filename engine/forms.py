@@ -5,7 +5,8 @@ Rules that are data live in the schema (policy staff edit it next to the diagram
 - ``x-case-facts`` at top level: case variables merged in before validating, so ``if/then``
   can depend on them (a calibration certificate is refused where a regulation exists);
 - ``x-date-max`` / ``x-date-min`` = ``"today"``: a date may not lie after / before today;
-- ``x-unique-by``: list items must differ in these keys (no instrument filed twice).
+- ``x-unique-by``: list items must differ in these keys (no instrument filed twice);
+- ``x-options``: the value must be a code of the named option list (``engine.catalogue``).
 Only properties the schema declares and does not mark ``readOnly`` are accepted from users,
 so a submission can never overwrite case facts such as the deadline or the organisation.
 """
@@ -18,8 +19,9 @@ from datetime import date
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
 
+from .catalogue import FORM_OPTIONS
 from .errors import ValidationFailed
 
 DEFAULT_MESSAGES = {
@@ -38,6 +40,7 @@ DEFAULT_MESSAGES = {
     "x-date-max": "日期不能晚于今天",
     "x-date-min": "日期不能早于今天",
     "x-unique-by": "清单中有重复的器具（出厂编号与类型相同）",
+    "x-options": "不是允许的取值",
 }
 
 
@@ -73,15 +76,38 @@ def _unique_by(validator: Any, keys: list[str], instance: Any, schema: dict[str,
             seen.add(key)
 
 
+def _options(validator: Any, name: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """The value must be one of the named list's codes; an unknown list name is a schema error."""
+    if name not in FORM_OPTIONS:
+        yield ValidationError(f"unknown option list {name!r}")
+    elif isinstance(instance, str) and instance not in FORM_OPTIONS[name]:
+        yield ValidationError(f"{instance!r} is not in {name}")
+
+
 _FormValidator = validators.extend(
     Draft202012Validator,
-    {"x-date-max": _date_bound(True), "x-date-min": _date_bound(False), "x-unique-by": _unique_by},
+    {"x-date-max": _date_bound(True), "x-date-min": _date_bound(False), "x-unique-by": _unique_by,
+     "x-options": _options},
 )
 
 
 def check_schema(schema: dict[str, Any]) -> None:
-    """Raise jsonschema's SchemaError if ``schema`` is not a valid JSON Schema."""
+    """Raise jsonschema's SchemaError if ``schema`` is not a valid JSON Schema or names an unknown list."""
     Draft202012Validator.check_schema(schema)
+    for name in _option_list_names(schema):
+        if name not in FORM_OPTIONS:
+            raise SchemaError(f"x-options names an unknown option list {name!r} (known: {', '.join(FORM_OPTIONS)})")
+
+
+def _option_list_names(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("x-options"), str):
+            yield node["x-options"]
+        for value in node.values():
+            yield from _option_list_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _option_list_names(value)
 
 
 def accepted_fields(schema: dict[str, Any]) -> set[str]:

@@ -3,7 +3,8 @@
 The forms in ``bpmn/*.schema.json`` are data that policy staff edit, so the page is drawn from
 the schema instead of being written per task. Supported: strings (text, textarea for long
 free text, ``format: date``), numbers and integers, booleans (是/否), choices given as
-``enum`` or ``oneOf: [{const, title}]`` (radio buttons up to four options, else a select),
+``enum``, ``oneOf: [{const, title}]`` or ``x-options`` naming one of the engine's option lists
+(radio buttons up to four options, else a select),
 and arrays of objects (a table of rows; local ``$ref`` to ``$defs`` is followed). ``readOnly``
 properties are case facts and get no input. Conditional rules (``if/then``) are not drawn:
 the engine checks them and its messages are placed beside the fields.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from engine import FORM_OPTIONS
 
 RADIO_MAX = 4  # more options than this become a select
 LONG_TEXT_SUFFIXES = ("_reason", "_note", "_summary", "_comment", "_description")
@@ -110,6 +113,8 @@ def choices(sub: Schema) -> list[tuple[str, Any, str]]:
         return [(raw_text(o["const"]), o["const"], str(o.get("title", o["const"]))) for o in sub["oneOf"]]
     if "enum" in sub:
         return [(raw_text(v), v, raw_text(v)) for v in sub["enum"]]
+    if isinstance(sub.get("x-options"), str) and sub["x-options"] in FORM_OPTIONS:
+        return [(code, code, title) for code, title in FORM_OPTIONS[sub["x-options"]].items()]
     if json_type(sub) == "boolean":
         return [("true", True, "是"), ("false", False, "否")]
     return []

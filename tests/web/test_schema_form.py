@@ -8,6 +8,7 @@ from pathlib import Path
 
 from werkzeug.datastructures import MultiDict
 
+from engine import INSTRUMENT_TYPES
 from web.form_values import add_row, clean_values, compact, initial_values, read_form, remove_row, to_data
 from web.schema_form import build_fields, place_errors
 
@@ -45,6 +46,15 @@ def test_a_table_has_rows_of_cells_and_starts_with_one_blank_row():
     assert cells["instruments.0.category"].widget == "select"  # choices in a cell stay compact
     assert cells["instruments.0.in_catalogue"].input_name == "instruments-0-in_catalogue"
     assert cells["instruments.0.name"].label == "器具名称（第 1 行）" and cells["instruments.0.name"].required
+
+
+def test_instrument_type_is_a_select_of_catalogue_names():
+    (table,) = build_fields(_schema("correct_filing"), {}, "2026-09-28")
+    cell = {c.path: c for c in table.rows[0]}["instruments.0.instrument_type"]
+    assert cell.widget == "select"
+    assert [(o.value, o.title) for o in cell.options][:2] == [("fuel_dispenser", "燃油加油机"),
+                                                              ("electronic_scale", "电子计价秤")]
+    assert len(cell.options) == len(INSTRUMENT_TYPES)
 
 
 def test_posted_rows_become_typed_json_without_blank_rows():
