@@ -81,6 +81,12 @@ ROUTES: dict[str, tuple[Callable[..., Any], Expect]] = {
     "owner.template": (_page("GET", lambda i: "/owner/filings/template.csv"),
                        {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
                         "shenyang_institute": 403, "heping_market": 200, "xinmin_gas": 200}),
+    "owner.template_xlsx": (_page("GET", lambda i: "/owner/filings/template.xlsx"),
+                            {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
+                             "shenyang_institute": 403, "heping_market": 200, "xinmin_gas": 200}),
+    "owner.new_filing": (_page("POST", lambda i: "/owner/filings/new", lambda i: {"_action": "submit"}),
+                         {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
+                          "shenyang_institute": 403, "heping_market": 422, "xinmin_gas": 422}),  # an empty form
     "owner.apply": (_page("POST", lambda i: f"/owner/instruments/{i['instrument']}/apply"),
                     {"anonymous": 302, "dalian_institute": 403, "shenyang_bureau": 403, "policy": 403,
                      "shenyang_institute": 403, "heping_market": 404, "xinmin_gas": 302}),
