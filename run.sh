@@ -16,4 +16,4 @@ fi
 export QIANGJIAN_DATABASE_URL="${QIANGJIAN_DATABASE_URL:-sqlite:///instance/qiangjian.sqlite}"
 .venv/bin/qiangjian init-db --demo >/dev/null
 .venv/bin/qiangjian demo-case
-exec .venv/bin/python -m web
+exec .venv/bin/python -m web --demo  # --demo: print the demo logins (without it no demo account is made)

@@ -13,7 +13,7 @@ from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
 from .case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
 from .catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
-from .demo import DEMO_PASSWORD
+from .demo import DEMO_PASSWORD, DemoSummary
 from .errors import (
     CalendarError,
     Conflict,
@@ -26,6 +26,7 @@ from .errors import (
     ValidationFailed,
 )
 from .inbox_filters import (
+    MAX_PAGE_SIZE,
     DueWindow,
     InboxCounts,
     InboxFilter,
@@ -35,6 +36,8 @@ from .inbox_filters import (
     inbox_counts,
     inbox_page,
 )
+from .lint import Problem, lint_sources
+from .model_diff import Change, diff_sources
 from .models import (
     AuditEntry,
     Capability,
@@ -47,7 +50,7 @@ from .models import (
     Task,
     User,
 )
-from .owner_actions import apply_for_verification, file_instruments
+from .owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
 from .queries import (
     InboxChoices,
     case_documents,
@@ -80,13 +83,16 @@ __all__ = [
     "CaseRef",
     "CaseStatus",
     "CaseView",
+    "Change",
     "Conflict",
     "DEMO_PASSWORD",
+    "DemoSummary",
     "DiagramInvalid",
     "Document",
     "DocumentSheet",
     "DueWindow",
     "Engine",
+    "FILING",
     "FORM_OPTIONS",
     "INSTRUMENT_TYPES",
     "InboxChoices",
@@ -97,9 +103,11 @@ __all__ = [
     "Instrument",
     "InstrumentStatus",
     "InvalidTransition",
+    "MAX_PAGE_SIZE",
     "NotAllowed",
     "NotFound",
     "Organisation",
+    "Problem",
     "QiangjianError",
     "Role",
     "SHANGHAI",
@@ -112,6 +120,7 @@ __all__ = [
     "TaskForm",
     "TaskStatus",
     "User",
+    "VERIFICATION_REQUEST",
     "ValidationFailed",
     "WorkdayCalendar",
     "actor_for",
@@ -127,6 +136,7 @@ __all__ = [
     "confirm_year",
     "counties",
     "delete_filter",
+    "diff_sources",
     "due_window",
     "file_instruments",
     "fire_due_timers",
@@ -136,6 +146,7 @@ __all__ = [
     "inbox_counts",
     "inbox_page",
     "ledger",
+    "lint_sources",
     "list_filters",
     "load_calendar",
     "make_scheduler",

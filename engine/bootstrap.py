@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .calendar_store import seed_calendar
 from .db import make_db_engine, make_sessionmaker
 from .demo import DemoSummary, load_demo_data
+from .rule_files import install_directory
 from .runtime import Clock, Engine
 from .schema import upgrade_database
 from .serializer import StateSerializer
@@ -63,13 +64,13 @@ def open_system(
 
 
 def prepare_database(system: System, bpmn_dir: Path = BPMN_DIR, demo: bool = False) -> DemoSummary | None:
-    """Migrate, seed the calendar (last year to next year), deploy the diagrams, and optionally the demo."""
+    """Migrate, seed the calendar (last year to next year), install the rule files, and optionally the demo."""
     upgrade_database(system.db)
     now = system.engine.clock()
     summary = None
     with system.sessions() as session, session.begin():
         seed_calendar(session, range(now.year - 1, now.year + 2), now)
-        system.engine.registry.deploy_directory(session, bpmn_dir, now)
+        install_directory(session, system.engine.registry, bpmn_dir, now)
         if demo:
             summary = load_demo_data(session)
     return summary

@@ -89,6 +89,60 @@ class SpecVersion(Base):
     spec_json: Mapped[str] = mapped_column(Text)  # serialized spec + subprocess specs
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(100))  # who published it; None = installed
+
+
+class RuleFileRevision(Base):
+    """One published revision of a rule file (diagram, decision table or form); never changed."""
+
+    __tablename__ = "rule_file_revision"
+    __table_args__ = (UniqueConstraint("file_name", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(200), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per file
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # "installed" from bpmn/ (first run or a program upgrade), "editor" (published), "rollback"
+    source: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RuleFileDraft(Base):
+    """The working copy of a rule file being edited; publishing turns it into a revision."""
+
+    __tablename__ = "rule_file_draft"
+
+    file_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    base_number: Mapped[int | None] = mapped_column(Integer)  # the revision it started from
+    problems: Mapped[list[dict[str, str]]] = mapped_column(JSON)  # lint result of the last save
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseMigration(Base):
+    """A running case moved to another version of its process, with what is needed to move it back."""
+
+    __tablename__ = "case_migration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("spec_version.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("spec_version.id"))
+    state_before: Mapped[str] = mapped_column(Text)
+    case_version_after: Mapped[int] = mapped_column(Integer)
+    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    moved_by: Mapped[str] = mapped_column(String(100))
+    moved_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reverted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Case(Base):

@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
-from .models import Case, Instrument
+from .models import Case, Instrument, Organisation
 from .runtime import CaseRef, Engine
-from .status import CaseStatus, Role
+from .status import CaseStatus, OrgKind, Role
 
 FILING = "filing"
 VERIFICATION_REQUEST = "verification_request"
+_BUREAU_KINDS = (OrgKind.COUNTY_BUREAU.value, OrgKind.CITY_BUREAU.value, OrgKind.PROVINCE_BUREAU.value)
+NOT_AN_ASSESSING_DEPARTMENT = "请选择主持考核的市场监管部门：器具使用地的县（市、区）、市或省市场监督管理局"
 
 
 def _require_owner(actor: Actor) -> int:
@@ -60,12 +62,15 @@ def apply_for_verification(
 
     The case facts (type, category, place of use) come from the ledger, never from the form.
     :raises NotFound: the instrument is not in this owner's ledger.
+    :raises ValidationFailed: ``assessing_org_id`` is not a bureau over the instrument's place of use.
     :raises InvalidTransition: an application for it is already running.
     """
     owner_org_id = _require_owner(actor)
     instrument = session.get(Instrument, instrument_id)
     if instrument is None or instrument.owner_org_id != owner_org_id:
         raise NotFound(f"instrument {instrument_id} is not in your ledger")
+    if assessing_org_id is not None and assessing_org_id not in _bureaus_over(session, instrument.county_code):
+        raise ValidationFailed({"assessing_org_id": [NOT_AN_ASSESSING_DEPARTMENT]})
     subject = f"instrument:{instrument.id}"
     running = session.scalar(select(Case.number).where(
         Case.subject == subject, Case.status == CaseStatus.RUNNING.value))
@@ -79,3 +84,25 @@ def apply_for_verification(
     }
     title = f"申请检定：{instrument.name} {instrument.serial_no}"
     return engine.start_case(session, VERIFICATION_REQUEST, data, actor, title=title, subject=subject)
+
+
+def _bureaus_over(session: Session, county_code: str) -> list[int]:
+    """Ids of the bureaus over a county: its county bureau, that bureau's city bureau and the province.
+
+    Notice 一.（三）1: a standard is applied for at the market supervision department (市场监管部门)
+    that presided over its assessment (主持考核), and that department decides whether to entrust an
+    institute (its ``delegate_id``). So the owner names a bureau, never an institute (that would let
+    the owner choose who verifies), and only a bureau with jurisdiction over the place of use: another
+    city's bureau cannot have assessed a standard used here.
+    """
+    org = session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrgKind.COUNTY_BUREAU.value, Organisation.region_code == county_code)
+        .order_by(Organisation.id)
+        .limit(1)
+    ).first()
+    found: list[int] = []
+    while org is not None and org.kind in _BUREAU_KINDS and org.id not in found:
+        found.append(org.id)
+        org = session.get(Organisation, org.parent_id) if org.parent_id is not None else None
+    return found

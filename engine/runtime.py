@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .actors import Actor
 from .calendar_store import load_calendar
+from .case_migration import blockers, migrate
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from .forms import validate_submission
 from .inbox_filters import case_facets
@@ -188,6 +189,44 @@ class Engine:
         self._save(session, row, instance, recorder, actor, now)
         return True
 
+    def migration_blockers(self, session: Session, row: Case, target: ProcessVersion) -> list[str]:
+        """Why the case cannot move to ``target`` (empty: it can); see case_migration."""
+        return blockers(self.load_case(session, row), target, self.serializer.registry)
+
+    def move_case(self, session: Session, row: Case, target: ProcessVersion, actor: Actor) -> None:
+        """Move a running case onto ``target`` and re-arm its timers from the new version.
+
+        :raises InvalidTransition: the move is not safe; the message lists why.
+        """
+        instance = self.load_case(session, row)
+        reasons = blockers(instance, target, self.serializer.registry)
+        if reasons:
+            raise InvalidTransition("；".join(reasons))
+        now = self.clock()
+        recorder = StepRecorder(instance)
+        recorder.note("case_migrated", {"spec_version_id": row.spec_version_id}, {"spec_version_id": target.id})
+        with self._operation(session, row, now):
+            migrate(instance, target, self.serializer.registry)
+            recorder.refresh_timers()
+        row.spec_version_id = target.id
+        self._save(session, row, instance, recorder, actor, now)
+
+    def restore_case(self, session: Session, row: Case, state: str, version_id: int, actor: Actor) -> None:
+        """Put a case back to a stored state on ``version_id`` (undoing a migration), firing what fell due."""
+        current_instance = self.load_case(session, row)
+        recorder = StepRecorder(current_instance)
+        recorder.note("case_migration_reverted", {"spec_version_id": row.spec_version_id},
+                      {"spec_version_id": version_id})
+        restored = self._load_state(state, self.registry.get(session, version_id))
+        now = self.clock()
+        with self._operation(session, row, now):
+            step = StepRecorder(restored)
+            step.refresh_timers()
+        recorder.fired_timers, recorder.effects = step.fired_timers, step.effects
+        recorder.events += step.events
+        row.spec_version_id = version_id
+        self._save(session, row, restored, recorder, actor, now)
+
     def claim_task(self, session: Session, task_id: str, actor: Actor) -> None:
         """Assign an open task of the actor's group to the actor."""
         task_row, row = self._load_task(session, task_id)
@@ -243,7 +282,10 @@ class Engine:
         return self._load(row, self.registry.get(session, row.spec_version_id))
 
     def _load(self, row: Case, version: ProcessVersion) -> CaseInstance:
-        workflow = self.serializer.load_state(row.state, version.specs)
+        return self._load_state(row.state, version)
+
+    def _load_state(self, state: str, version: ProcessVersion) -> CaseInstance:
+        workflow = self.serializer.load_state(state, version.specs)
         workflow.script_engine = self.script_engine  # the serializer never stores the engine
         return CaseInstance(workflow)
 

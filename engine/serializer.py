@@ -63,6 +63,11 @@ class StateSerializer:
         self._serializer = _make_serializer()
         self._registry = self._serializer.registry
 
+    @property
+    def registry(self) -> Any:
+        """SpiffWorkflow's converter registry (``diff_workflow`` compares specs through it)."""
+        return self._registry
+
     def dump_state(self, workflow: BpmnWorkflow) -> str:
         """JSON of the workflow's state, without its specs."""
         self._registry._encoder_mode = True

@@ -133,18 +133,20 @@ class SpecRegistry:
         self._serializer = serializer
         self._cache: dict[int, ProcessVersion] = {}
 
-    def deploy_sources(self, session: Session, sources: dict[str, str], now: datetime) -> list[int]:
+    def deploy_sources(
+        self, session: Session, sources: dict[str, str], now: datetime, created_by: str | None = None,
+    ) -> list[int]:
         """Store every process in ``sources`` (new versions only) and make them current."""
         ids = []
         for parsed in parse_sources(sources).values():
-            ids.append(self._store(session, parsed, now).id)
+            ids.append(self._store(session, parsed, now, created_by).id)
         return ids
 
     def deploy_directory(self, session: Session, directory: Path, now: datetime) -> list[int]:
         """Deploy every process found in a directory such as ``bpmn/``."""
         return self.deploy_sources(session, read_sources(directory), now)
 
-    def _store(self, session: Session, parsed: ParsedProcess, now: datetime) -> SpecVersion:
+    def _store(self, session: Session, parsed: ParsedProcess, now: datetime, created_by: str | None) -> SpecVersion:
         row = session.scalar(
             select(SpecVersion).where(
                 SpecVersion.process_id == parsed.process_id, SpecVersion.content_hash == parsed.content_hash
@@ -157,6 +159,7 @@ class SpecRegistry:
                 sources=parsed.sources,
                 spec_json=self._serializer.dump_specs(parsed.specs),
                 created_at=now,
+                created_by=created_by,
             )
             session.add(row)
             session.flush()

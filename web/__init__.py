@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS
     "PAGE_SIZE": 20,  # rows per inbox page
     "DRAFTS_DIR": None,  # where task-form drafts are kept; None = instance/drafts
+    "CLOCK": None,  # callable giving the aware UTC "now"; None = engine.utc_now (tests inject a settable clock)
 }
 
 
@@ -60,9 +62,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _instance_secret(instance: Path) -> str:
-    """A secret key kept in the instance folder, made once, so sessions survive restarts."""
+    """A secret key kept in the instance folder, made once, so sessions survive restarts.
+
+    The file is created readable by its owner only from the start (never world-readable, not even for a
+    moment) and exclusively: it never follows a planted symlink, and when another worker made it first,
+    that worker's key is used.
+    """
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(secrets.token_hex(32))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path, attempts: int = 50) -> str:
+    """The key in ``path``; waits briefly while a worker that has just created the file writes it."""
+    for _ in range(attempts):
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty; delete it to have a new secret key made")

@@ -1,40 +1,65 @@
-"""``python -m web``: serve the app with waitress and run the timer scheduler beside it.
+"""``python -m web [--demo]``: serve the app with waitress and run the timer scheduler beside it.
 
-Prints the URL and the demo logins. Settings: QIANGJIAN_DATABASE_URL, QIANGJIAN_HOST, QIANGJIAN_PORT.
+Prints the URL. ``--demo`` (which ./run.sh passes) also loads the Liaoning demo organisations and users
+and prints their logins; without it no account is created, so a real database never gets logins with
+the published demo password. Settings: QIANGJIAN_DATABASE_URL, QIANGJIAN_HOST, QIANGJIAN_PORT.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 
+from flask import Flask
 from waitress import serve
 
-from engine import DEMO_PASSWORD, make_scheduler, prepare_database
+from engine import DEMO_PASSWORD, DemoSummary, make_scheduler, prepare_database
 
 from . import create_app
 from .system import get_system
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Prepare the database, start the timer scheduler and serve the app until Ctrl+C."""
+    options = parse_options(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     host = os.environ.get("QIANGJIAN_HOST", "127.0.0.1")
     port = int(os.environ.get("QIANGJIAN_PORT", "5000"))
     app = create_app()
+    summary = prepare(app, demo=options.demo)
     with app.app_context():
-        system = get_system()
-        summary = prepare_database(system, demo=True)
-    scheduler = make_scheduler(system, interval_seconds=30)
+        scheduler = make_scheduler(get_system(), interval_seconds=30)
     scheduler.start()
     print(f"\n强检 Qiangjian is running at http://{host}:{port}/  (Ctrl+C stops)")
     if summary is not None:
-        print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for role, logins in sorted(summary.by_role().items()):
-            print(f"  {role:15} " + ", ".join(f"{x.username} ({x.organisation})" for x in logins[:4]))
+        print(demo_logins(summary))
     try:
         serve(app, host=host, port=port, threads=8)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: ``--demo`` is the only option."""
+    parser = argparse.ArgumentParser(prog="python -m web", description="Serve Qiangjian with the timer scheduler.")
+    parser.add_argument("--demo", action="store_true",
+                        help=f"also load the demo organisations and users (password {DEMO_PASSWORD}) and print them")
+    return parser.parse_args(argv)
+
+
+def prepare(app: Flask, demo: bool) -> DemoSummary | None:
+    """Migrate, seed the calendar and deploy the diagrams; the demo accounts only when asked for."""
+    with app.app_context():
+        return prepare_database(get_system(), demo=demo)
+
+
+def demo_logins(summary: DemoSummary) -> str:
+    """The demo logins by role, a few per role, for the console."""
+    lines = [f"Demo logins (password for all: {summary.password}):"]
+    for role, logins in sorted(summary.by_role().items()):
+        lines.append(f"  {role:15} " + ", ".join(f"{x.username} ({x.organisation})" for x in logins[:4]))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Who is acting: HTTP Basic credentials when the request sends them (scripts), else the pages' session
 cookie. ``create_app`` exempts this blueprint from Flask-WTF's global CSRF check so Basic requests work;
 cookie-session writes are checked here instead (X-CSRFToken header), and Basic writes sent by another
-site's page (a browser replaying remembered credentials) are refused.
+site's page (a browser replaying remembered credentials) are refused (400).
 """
 
 from __future__ import annotations
@@ -12,17 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
-from werkzeug.security import check_password_hash
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from engine import (
+    FILING,
+    VERIFICATION_REQUEST,
     Case,
     InboxFilter,
-    NotFound,
     Organisation,
     Task,
-    User,
     actor_for,
     apply_for_verification,
     due_window,
@@ -33,6 +31,8 @@ from engine import (
 )
 
 from . import schemas
+from .auth import check_credentials
+from .errors import JSON_REQUIRED
 from .openapi import Operation, documented, openapi_document
 from .system import get_session, get_system, write_session
 
@@ -40,6 +40,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 CHALLENGE = 'Basic realm="qiangjian", charset="UTF-8"'
+CROSS_SITE_BASIC = "不接受其他网站的页面用 HTTP Basic 凭据发出的写请求（Sec-Fetch-Site 表明请求来自其他网站）"
 
 
 @bp.before_request
@@ -49,13 +50,13 @@ def authenticate() -> Response | None:
         return None
     credentials = request.authorization
     if credentials is not None and credentials.type == "basic":
-        user = _basic_user(credentials.username or "", credentials.password or "")
+        user = check_credentials(get_session(), credentials.username or "", credentials.password or "")
         if user is None:
             return _unauthorized("用户名或密码不正确")
         g.user, g.actor = user, actor_for(user)
         g.organisation = get_session().get(Organisation, user.organisation_id)
         if request.method not in SAFE_METHODS and _sent_by_another_site():
-            raise CSRFError("cross-site write with Basic credentials")
+            raise BadRequest(CROSS_SITE_BASIC)
         return None
     if g.get("user") is None:
         return _unauthorized("请先登录，或用 HTTP Basic 提供用户名和密码")
@@ -69,13 +70,6 @@ def _sent_by_another_site() -> bool:
     return request.headers.get("Sec-Fetch-Site", "none") not in ("same-origin", "none")
 
 
-def _basic_user(username: str, password: str) -> User | None:
-    user = get_session().query(User).filter_by(username=username).one_or_none()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        return None
-    return user
-
-
 def _unauthorized(detail: str) -> Response:
     response = jsonify(error="未登录或身份验证失败", detail=detail)
     response.status_code = 401
@@ -86,7 +80,7 @@ def _unauthorized(detail: str) -> Response:
 def _json_body() -> Any:
     """The request's JSON value; 415 when the body is not declared JSON, 400 when it does not parse."""
     if not request.is_json:
-        raise UnsupportedMediaType("请求体必须是 JSON（Content-Type: application/json）")
+        raise UnsupportedMediaType(JSON_REQUIRED)
     body = request.get_json(silent=True)
     if body is None:
         raise BadRequest("请求体不是有效的 JSON")
@@ -182,13 +176,13 @@ def complete(task_id: str) -> Any:
     ok=schemas.CaseRefOut, ok_status=201, errors=(403, 404, 409),
     body={"oneOf": [schemas.FilingStart, schemas.VerificationStart], "discriminator": {
         "propertyName": "process", "mapping": {
-            schemas.FILING: "#/components/schemas/FilingStart",
-            schemas.VERIFICATION_REQUEST: "#/components/schemas/VerificationStart"}}}))
+            FILING: "#/components/schemas/FilingStart",
+            VERIFICATION_REQUEST: "#/components/schemas/VerificationStart"}}}))
 def start_case() -> Any:
     body = schemas.load_start_case(_json_body())
     engine = get_system().engine
     with write_session() as session:
-        if body["process"] == schemas.FILING:
+        if body["process"] == FILING:
             ref = file_instruments(session, engine, g.actor, body["county_code"], body["instruments"])
         else:
             ref = apply_for_verification(session, engine, g.actor, body["instrument_id"], body["assessing_org_id"])

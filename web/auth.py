@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
-from werkzeug.security import check_password_hash
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import Organisation, User, actor_for
 
+from .redirects import safe_next
 from .system import get_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -23,8 +27,10 @@ ROLE_NAMES = {
 
 
 def init_app(app: Flask) -> None:
+    """Load the signed-in user before each request and offer the role names to templates."""
     app.before_request(load_logged_in_user)
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES
+    _dummy_hash()  # made now, so the first unknown username is not slower than the rest
 
 
 def load_logged_in_user() -> None:
@@ -47,10 +53,34 @@ def login_required(view: View) -> View:
     @functools.wraps(view)
     def wrapped(**kwargs: Any) -> Any:
         if g.user is None:
-            return redirect(url_for("auth.login", next=request.path))
+            return redirect(url_for("auth.login", next=_requested_path()))
         return view(**kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def _requested_path() -> str:
+    """The path and query string asked for ("/?view=mine"), to come back to after signing in."""
+    return request.full_path if request.query_string else request.path  # full_path ends in "?" without one
+
+
+def check_credentials(db: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, else None.
+
+    An unknown or inactive username is checked against a dummy hash, so the answer takes as long
+    as a wrong password and its timing does not tell which usernames exist.
+    """
+    user = db.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None or not user.active:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made the way real ones are (same method and cost), of a password nobody has."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -65,19 +95,19 @@ def login() -> Any:
         if not password:
             errors["password"] = "请输入密码"
         if not errors:
-            user = get_session().query(User).filter_by(username=username).one_or_none()
-            if user is None or not user.active or not check_password_hash(user.password_hash, password):
+            user = check_credentials(get_session(), username, password)
+            if user is None:
                 errors["password"] = "用户名或密码不正确"
             else:
                 session.clear()
                 session["user_id"] = user.id
-                target = request.args.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
-    return render_template("auth/login.html", errors=errors), (400 if errors else 200)
+                return redirect(safe_next(request.args.get("next"), url_for("tasks.index")))
+    return render_template("auth/login.html", errors=errors), (422 if errors else 200)
 
 
 @bp.route("/logout", methods=("POST",))
 def logout() -> Any:
+    """Sign out and go back to the sign-in page."""
     session.clear()
     flash("已退出登录")
     return redirect(url_for("auth.login"))

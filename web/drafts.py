@@ -1,9 +1,11 @@
 """Unfinished task forms kept per (user, task), so a half-filled form survives a reload.
 
-A draft is the form as typed, without validation, in one JSON file under the instance
-folder (``instance/drafts/<user_id>/<task_id>.json``, or the ``DRAFTS_DIR`` setting). Files
+A draft is the form as typed, without validation, with the case version the user saw, in one
+JSON file under the instance folder (``instance/drafts/<user_id>/<task_id>.json``, or the ``DRAFTS_DIR`` setting). Files
 rather than a table because drafts are private scratch data the engine never reads; each
 write goes to a temporary file that replaces the old one, so a crash never leaves half a draft.
+The version makes a submit from a reopened draft meet the same conflict check as one from the page
+it was typed on: a case that changed in between is reported, not silently overwritten.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ _TASK_ID = re.compile(r"[A-Za-z0-9-]{1,64}")  # SpiffWorkflow task UUIDs; never 
 
 @dataclass(frozen=True)
 class Draft:
-    """The values a user saved for a task, and when."""
+    """The values a user saved for a task, when, and the case version they were typed against
+    (None for drafts saved before versions were kept)."""
 
     values: dict[str, Any]
     saved_at: datetime
+    version: int | None = None
 
 
 def _path(user_id: int, task_id: str) -> Path:
@@ -44,7 +48,9 @@ def find_draft(user_id: int, task_id: str) -> Draft | None:
     path = _path(user_id, task_id)
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
-        return Draft(stored["values"], datetime.fromisoformat(stored["saved_at"]))
+        version = stored.get("version")
+        return Draft(stored["values"], datetime.fromisoformat(stored["saved_at"]),
+                     version if isinstance(version, int) and not isinstance(version, bool) else None)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError):
@@ -52,11 +58,12 @@ def find_draft(user_id: int, task_id: str) -> Draft | None:
         return None
 
 
-def save_draft(user_id: int, task_id: str, values: dict[str, Any], now: datetime) -> None:
-    """Write the draft atomically: a temporary file in the same folder replaces the old one."""
+def save_draft(user_id: int, task_id: str, values: dict[str, Any], now: datetime, *, version: int | None) -> None:
+    """Write the draft atomically (a temporary file in the same folder replaces the old one), with the
+    case version the values were typed against."""
     path = _path(user_id, task_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps({"values": values, "saved_at": now.isoformat()}, ensure_ascii=False)
+    body = json.dumps({"values": values, "saved_at": now.isoformat(), "version": version}, ensure_ascii=False)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".draft-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import url_for
 from marshmallow import ValidationError
 
-from engine import Actor, BulkResult, InboxCounts, InboxFilter, ValidationFailed
+from engine import Actor, BulkResult, InboxCounts, InboxFilter, Role, ValidationFailed
 
 from .schemas import field_errors, inbox_query
 
@@ -18,6 +18,7 @@ FIELD_NAMES = {"view": "视图", "process_id": "流程", "spec_name": "任务", 
                "instrument_type": "器具类型", "due": "期限", "text": "关键字", "sort": "排序", "page": "页码"}
 CHOICE_FIELDS = frozenset({"view", "due", "sort"})
 CHOICE_ERROR = "不是可选的值，请从列表中选择"
+MAX_PAGE = 100_000  # far beyond any real inbox; a larger page would overflow the database's OFFSET
 DUE_NAMES = {"overdue": "已逾期", "today": "今天到期", "2wd": "2 个工作日内到期"}
 SKIP_REASONS = {"not_found": "任务不存在", "closed": "任务已办结或已关闭", "other_group": "不属于本组",
                 "claimed_by_other": "已被他人认领", "already_mine": "本来就是您认领的",
@@ -26,10 +27,13 @@ SKIP_REASONS = {"not_found": "任务不存在", "closed": "任务已办结或已
 
 @dataclass(frozen=True)
 class Tab:
+    """One inbox tab; ``danger`` marks a count that needs attention (overdue tasks) in red."""
+
     label: str
     count: int | None
     url: str
     active: bool
+    danger: bool = False
 
 
 def read_filter(args: Mapping[str, Any], size: int) -> tuple[InboxFilter, dict[str, list[str]]]:
@@ -39,7 +43,10 @@ def read_filter(args: Mapping[str, Any], size: int) -> tuple[InboxFilter, dict[s
     errors: dict[str, list[str]] = {}
     for _attempt in range(len(FIELD_NAMES) + 1):
         try:
-            return InboxFilter(**inbox_query.load(params), size=size), errors
+            loaded = inbox_query.load(params)
+            if loaded.get("page", 1) > MAX_PAGE:
+                raise ValidationFailed({"page": [f"页码不能大于 {MAX_PAGE}"]})
+            return InboxFilter(**loaded, size=size), errors
         except ValidationError as exc:
             found = field_errors(exc.messages)
         except ValidationFailed as exc:
@@ -59,8 +66,14 @@ def describe_errors(errors: dict[str, list[str]]) -> list[str]:
     return [f"{FIELD_NAMES.get(name, name)}：{text(name, messages)}" for name, messages in errors.items()]
 
 
+def join_messages(errors: Mapping[str, list[str]]) -> str:
+    """Every message of a field-error mapping in one line, for a flash."""
+    return "；".join(message for messages in errors.values() for message in messages)
+
+
 def is_supervisor(actor: Actor) -> bool:
-    return "manager" in actor.roles
+    """Whether the actor supervises the organisation's work (sees 本单位全部, reassigns tasks)."""
+    return Role.MANAGER.value in actor.roles
 
 
 def tabs(flt: InboxFilter, counts: InboxCounts, actor: Actor) -> list[Tab]:
@@ -73,7 +86,7 @@ def tabs(flt: InboxFilter, counts: InboxCounts, actor: Actor) -> list[Tab]:
         Tab("待认领", counts.group, inbox_url(flt.but(view="group", due=None, page=1)),
             flt.view == "group" and flt.due is None),
         Tab("已逾期", counts.overdue, inbox_url(flt.but(view="all", due="overdue", page=1)),
-            flt.view == "all" and flt.due == "overdue"),
+            flt.view == "all" and flt.due == "overdue", danger=True),
     ]
     if is_supervisor(actor):
         items.append(Tab("本单位全部", None, inbox_url(flt.but(view="team", due=None, page=1)),
@@ -95,6 +108,7 @@ def back_url(query: str) -> str:
 
 
 def filter_query(flt: InboxFilter) -> str:
+    """The filter (and its page) as a query string, which forms post back to return to the same list."""
     return urlencode(flt.params() | ({"page": flt.page} if flt.page > 1 else {}))
 
 

@@ -18,6 +18,7 @@ from marshmallow import Schema
 from werkzeug.routing import Rule
 
 from . import schemas
+from .errors import JSON_REQUIRED
 
 View = TypeVar("View", bound=Callable[..., Any])
 OPENAPI_VERSION = "3.0.3"
@@ -35,12 +36,13 @@ DESCRIPTION = """辽宁省强制检定工作流系统（强检）的 JSON 接口
 同样用 `POST /api/tasks/{task_id}/complete` 答复，如 `{"data": {"extension_answer": "agree"}}`。"""
 
 ERRORS: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "请求体不是有效的 JSON，或用会话 Cookie 的写请求缺少 X-CSRFToken"),
+    400: ("BadRequest", "请求体不是有效的 JSON，用会话 Cookie 的写请求缺少 X-CSRFToken，"
+                        "或其他网站的页面用 HTTP Basic 发出写请求"),
     401: ("Unauthorized", "未登录，或 HTTP Basic 用户名、密码不正确"),
     403: ("Forbidden", "无权执行此操作（如任务已被他人认领、非使用单位启动案件）"),
     404: ("NotFound", "记录不存在，或不属于本单位、本角色"),
-    409: ("Conflict", "任务已办结或案件已被他人修改，请刷新后重试"),
-    415: ("UnsupportedMediaType", "请求体必须是 JSON（Content-Type: application/json）"),
+    409: ("Conflict", "任务已办结、案件已被他人修改，或该器具已有正在办理的申请"),
+    415: ("UnsupportedMediaType", JSON_REQUIRED),
     422: ("ValidationError", "字段错误，见 fields"),
 }
 CSRF_HEADER = {"in": "header", "name": "X-CSRFToken", "required": False, "schema": {"type": "string"},

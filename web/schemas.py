@@ -12,9 +12,12 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
-FILING = "filing"
-VERIFICATION_REQUEST = "verification_request"
-MAX_PAGE = 100
+from engine import FILING, MAX_PAGE_SIZE, VERIFICATION_REQUEST
+
+# Bounds that keep numbers inside what a database integer holds (beyond them SQLite overflows).
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 10_000_000
+MAX_PAGE_NUMBER = 100_000
 
 
 Messages = dict[str, str | list[Any] | dict[Any, Any]]
@@ -64,6 +67,9 @@ class Base(Schema):
 
 
 # -- input -------------------------------------------------------------------------------------
+_ID_RANGE = validate.Range(1, MAX_ID, error="不是有效的编号")
+
+
 class InboxFilterQuery(Base):
     """The inbox filter as query parameters (empty ones count as absent; unknown ones are ignored).
     The allowed values are checked by the engine's ``InboxFilter``."""
@@ -91,15 +97,16 @@ class InboxFilterQuery(Base):
 class InboxQuery(InboxFilterQuery):
     """Query parameters of the inbox page."""
 
-    page = Int(load_default=1, validate=validate.Range(min=1, error="页码必须是正整数"))
+    page = Int(load_default=1, validate=validate.Range(
+        1, MAX_PAGE_NUMBER, error=f"必须在 1 到 {MAX_PAGE_NUMBER} 之间"))
 
 
 class TaskListQuery(InboxFilterQuery):
     """Query parameters of the inbox; other parameters (cache busters) are ignored."""
 
-    limit = Int(load_default=20, validate=validate.Range(1, MAX_PAGE, error=f"必须在 1 到 {MAX_PAGE} 之间"),
-                metadata={"description": "每页条数（1–100）"})
-    offset = Int(load_default=0, validate=validate.Range(min=0, error="不能小于 0"),
+    limit = Int(load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE, error=f"必须在 1 到 {MAX_PAGE_SIZE} 之间"),
+                metadata={"description": f"每页条数（1–{MAX_PAGE_SIZE}）"})
+    offset = Int(load_default=0, validate=validate.Range(0, MAX_OFFSET, error=f"必须在 0 到 {MAX_OFFSET} 之间"),
                  metadata={"description": "跳过的条数"})
 
 
@@ -137,9 +144,9 @@ class VerificationStart(Base):
     """Apply for verification of an instrument of the owner's ledger."""
 
     process = Str(required=True, validate=validate.Equal(VERIFICATION_REQUEST, error="取值无效"))
-    instrument_id = Int(strict=True, required=True, metadata={"description": "器具台账编号"})
-    assessing_org_id = Int(strict=True, allow_none=True, load_default=None,
-                           metadata={"description": "主持考核的部门（计量标准器具必填）"})
+    instrument_id = Int(strict=True, required=True, validate=_ID_RANGE, metadata={"description": "器具台账编号"})
+    assessing_org_id = Int(strict=True, allow_none=True, load_default=None, validate=_ID_RANGE, metadata={
+        "description": "主持考核的市场监管部门（计量标准器具必填）：器具使用地的县（市、区）、市或省市场监督管理局"})
 
 
 # -- output ------------------------------------------------------------------------------------

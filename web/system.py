@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
 
 
 def get_system() -> System:
+    """The app's engine system: its engine and its session factories."""
     system: System = current_app.extensions[EXTENSION]
     return system
 

@@ -6,7 +6,9 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from engine import Instrument, Task, User, actor_for, apply_for_verification, file_instruments
+from engine import Instrument, Organisation, Task, User, actor_for, apply_for_verification, file_instruments
+from engine.owner_actions import NOT_AN_ASSESSING_DEPARTMENT
+from web.api import CROSS_SITE_BASIC
 from web.openapi import openapi_path
 from web.system import get_system
 
@@ -123,8 +125,9 @@ def test_a_bad_completion_gives_field_errors(app, client):
 
 @pytest.mark.parametrize("query, fields", [
     ("limit=0", {"limit": ["必须在 1 到 100 之间"]}),
-    ("limit=101&offset=-1", {"limit": ["必须在 1 到 100 之间"], "offset": ["不能小于 0"]}),
+    ("limit=101&offset=-1", {"limit": ["必须在 1 到 100 之间"], "offset": ["必须在 0 到 10000000 之间"]}),
     ("limit=ten", {"limit": ["必须是整数"]}),
+    ("offset=99999999999999999999999", {"offset": ["必须在 0 到 10000000 之间"]}),  # beyond a database integer
 ])
 def test_bad_query_params_give_field_errors(client, query, fields):
     response = client.get(f"/api/tasks?{query}", auth=INSTITUTE)
@@ -168,6 +171,7 @@ def test_a_basic_write_sent_by_another_site_is_refused(app, client):
     task = _ready_task(app, _application(app))
     response = client.post(f"/api/tasks/{task.id}/claim", auth=INSTITUTE, headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 400 and _ready_task(app, task.case_id).assignee_id is None
+    assert response.get_json()["detail"] == CROSS_SITE_BASIC and "CSRF" not in response.get_json()["detail"]
 
 
 def test_owner_starts_a_filing(app, client):
@@ -218,6 +222,8 @@ def test_owner_applies_for_verification_and_answers_an_extension(app, client):
     again = client.post("/api/cases", auth=OWNER, json={"process": "verification_request",
                                                         "instrument_id": instrument_id})
     assert again.status_code == 409  # an application for it is still running
+    detail = f"该器具已有正在办理的检定申请（案件 {item['case_number']}），办结后才能再次申请"
+    assert again.get_json() == {"error": "重复申请", "detail": detail}
     assert client.post("/api/cases", auth=OWNER, json={"process": "verification_request",
                                                        "instrument_id": True}).status_code == 422
 
@@ -241,3 +247,64 @@ def test_openapi_document_is_valid_and_lists_every_route(app, client):
     assert "answer_extension" in complete["description"] and "422" in complete["responses"]
     assert any(p["name"] == "X-CSRFToken" for p in complete["parameters"])
     assert "X-CSRFToken" in doc["info"]["description"]
+
+
+@pytest.mark.parametrize("body, fields", [
+    ({"instrument_id": 99999999999999999999}, {"instrument_id": ["不是有效的编号"]}),
+    ({"instrument_id": 1, "assessing_org_id": 2**63}, {"assessing_org_id": ["不是有效的编号"]}),
+    ({"instrument_id": 0}, {"instrument_id": ["不是有效的编号"]}),
+])
+def test_ids_beyond_a_database_integer_are_field_errors(client, body, fields):
+    response = client.post("/api/cases", auth=OWNER, json={"process": "verification_request", **body})
+    assert response.status_code == 422 and response.get_json()["fields"] == fields
+
+
+@pytest.mark.parametrize("department", ["999999", "210200-institute", "210200-bureau"])
+def test_an_owner_cannot_choose_who_verifies_its_standard(app, client, department):
+    response = client.post("/api/cases", auth=OWNER, json={
+        "process": "filing", "county_code": "210181",
+        "instruments": [{**DISPENSER, "serial_no": "BZ-1", "category": "highest_standard", "in_catalogue": False}]})
+    _complete(app, response.get_json()["case_id"], "review_filing", {"filing_decision": "accept"}, "xinmin_institute")
+    with app.app_context(), get_system().readers() as s:
+        instrument_id = s.scalars(select(Instrument.id)).one()
+        org_id = int(department) if department.isdigit() else s.scalars(
+            select(Organisation.id).where(Organisation.code == department)).one()
+    response = client.post("/api/cases", auth=OWNER, json={
+        "process": "verification_request", "instrument_id": instrument_id, "assessing_org_id": org_id})
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"assessing_org_id": [NOT_AN_ASSESSING_DEPARTMENT]}
+    with app.app_context(), get_system().readers() as s:
+        assert s.scalars(select(Task).where(Task.spec_name == "accept_application")).first() is None
+
+
+def test_engine_errors_reach_api_clients_in_chinese(client):
+    response = client.get("/api/tasks/no-such-task", auth=INSTITUTE)
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "找不到该页面或记录", "detail": "记录不存在，或不属于您的单位、角色"}
+    response = client.post("/api/cases", auth=OWNER, json={"process": "verification_request", "instrument_id": 5})
+    assert response.status_code == 404 and response.get_json()["detail"] == "本单位的器具台账中没有编号为 5 的器具"
+    response = client.post("/api/cases", auth=INSTITUTE, json={"process": "verification_request", "instrument_id": 5})
+    assert response.status_code == 403 and response.get_json()["detail"] == "只有使用单位可以备案器具或申请检定"
+
+
+def test_every_http_error_is_json_in_chinese(app, client):
+    response = client.get("/api/cases", auth=OWNER)
+    assert response.status_code == 405 and response.headers["Allow"].startswith(("POST", "OPTIONS"))
+    assert response.get_json() == {"error": "不支持该请求方法", "detail": "该地址不接受 GET 请求"}
+    assert client.get("/api/nowhere", auth=OWNER).get_json()["error"] == "找不到该页面或记录"
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    response = client.post("/api/cases", auth=OWNER, json={"process": "filing", "instruments": [DISPENSER]})
+    assert response.status_code == 413
+    assert response.get_json() == {"error": "提交的内容太大", "detail": "请求体超过了允许的大小"}
+
+
+def test_basic_auth_with_an_unknown_username_checks_a_hash_too(client, monkeypatch):
+    import web.auth
+
+    checked: list[str] = []
+    real = web.auth.check_password_hash
+    monkeypatch.setattr(web.auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    assert client.get("/api/tasks", auth=("shenyang_institute", "wrong")).status_code == 401
+    assert client.get("/api/tasks", auth=("nobody", "wrong")).status_code == 401
+    assert len(checked) == 2
+

@@ -64,8 +64,8 @@ ROUTES: dict[str, tuple[Callable[..., Any], Expect]] = {
                   {"anonymous": 302, **DENY_CLERKS, "shenyang_institute": 422}),
     "tasks.claim": (_page("POST", lambda i: f"/tasks/{i['task']}/claim"),
                     {"anonymous": 302, **{u: 403 for u in DENY_CLERKS}, "shenyang_institute": 302}),
-    "tasks.release": (_page("POST", lambda i: f"/tasks/{i['task']}/release"),
-                      {"anonymous": 302, **{u: 403 for u in DENY_CLERKS}, "shenyang_institute": 403}),
+    "tasks.release": (_page("POST", lambda i: f"/tasks/{i['task']}/release"),  # the group: "not yours" message
+                      {"anonymous": 302, **{u: 403 for u in DENY_CLERKS}, "shenyang_institute": 302}),
     "tasks.bulk": (_page("POST", lambda i: "/tasks/bulk", lambda i: {"action": "claim", "task_id": i["task"]}),
                    {u: 302 for u in USERS}),  # another group's task is skipped and reported, never claimed
     "tasks.save_filter": (_page("POST", lambda i: "/filters", lambda i: {"name": "逾期", "due": "overdue"}),

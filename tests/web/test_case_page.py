@@ -77,7 +77,28 @@ def test_case_page_needs_sign_in_and_unknown_cases_are_not_found(app, client, au
     response = client.get(f"/cases/{case_id}")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     auth.login("liaoning_bureau")
-    assert client.get("/cases/999999").status_code == 404
+    response = client.get("/cases/999999")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "找不到该页面或记录" in page
+    assert "记录不存在，或不属于您的单位、角色" in page and "does not exist" not in page  # no engine English
+
+
+@pytest.mark.parametrize("path", ["/cases/99999999999999999999999", "/cases/99999999999999999999999/documents/X"])
+def test_a_case_id_beyond_a_database_integer_is_not_found(client, auth, path):
+    auth.login("liaoning_bureau")
+    response = client.get(path)
+    assert response.status_code == 404 and "找不到该页面或记录" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("username", "home", "label"), [
+    ("xinmin_gas", "/owner/", "器具台账"), ("shenyang_institute", "/", "待办任务"),
+])
+def test_breadcrumb_leads_back_to_the_users_home(app, client, auth, username, home, label):
+    case_id = _received(app)
+    auth.login(username)
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    crumbs = re.search(r'<p class="crumbs">(.*?)</p>', html, re.S)
+    assert crumbs and f'<a href="{home}">{label}</a> ›' in crumbs.group(1)
 
 
 def test_case_page_shows_deadline_days_left_open_task_and_marks(app, client, auth):

@@ -212,3 +212,22 @@ def test_the_api_takes_the_same_filters(client, inbox, app):
     assert [item["case_number"] for item in body["items"]] == [numbers["later"], numbers["undated"]]
     refused = client.get("/api/tasks?due=soon", headers=headers)
     assert refused.status_code == 422 and "due" in refused.get_json()["fields"]
+
+
+def test_a_page_number_beyond_the_last_possible_page_is_refused(client, auth, inbox):
+    auth.login("shenyang_institute")
+    response = client.get("/?page=99999999999999999999&due=overdue")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "页码：" in html and len(_rows(html)) == 1
+
+
+def test_a_huge_filter_id_is_not_found(client, auth, inbox):
+    auth.login("shenyang_institute")
+    token = csrf_token(client, "/")
+    assert client.post("/filters/99999999999999999999/delete", data={"csrf_token": token}).status_code == 404
+
+
+def test_only_the_overdue_tab_count_is_red(client, auth, inbox):
+    auth.login("shenyang_institute")
+    html = client.get("/").get_data(as_text=True)
+    assert re.findall(r'<span class="count danger">(\d+)</span>', html) == ["1"]
