@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     """Prepare the database, start the timer scheduler and serve the app until Ctrl+C."""
     options = parse_options(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # one line per task state change is noise here
     host = os.environ.get("QIANGJIAN_HOST", "127.0.0.1")
     port = int(os.environ.get("QIANGJIAN_PORT", "5000"))
     app = create_app()
