@@ -11,6 +11,8 @@ from .actors import Actor, actor_for
 from .bootstrap import System, open_system, prepare_database, utc_now
 from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
+from .case_migration import MigrationCheck
+from .case_moves import MoveResult, dry_run, migrate_cases, undo_migration
 from .case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
 from .catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
 from .demo import DEMO_PASSWORD, DemoSummary
@@ -36,7 +38,7 @@ from .inbox_filters import (
     inbox_counts,
     inbox_page,
 )
-from .lint import Problem, lint_sources
+from .lint import CALENDAR_FUNCTIONS, Problem, lint_sources
 from .model_diff import Change, diff_sources
 from .models import (
     AuditEntry,
@@ -64,6 +66,29 @@ from .queries import (
     overdue_cases,
     owner_cases,
 )
+from .rule_files import (
+    PublishResult,
+    audit_refusal,
+    discard_draft,
+    drafts,
+    live_sources,
+    publish,
+    rollback,
+    save_draft,
+    workspace,
+)
+from .rule_overview import (
+    MigrationRow,
+    RuleFileRow,
+    VersionRow,
+    file_kind,
+    file_revisions,
+    file_title,
+    get_version,
+    process_migrations,
+    process_versions,
+    rule_file_rows,
+)
 from .runtime import CaseRef, Engine
 from .saved_filters import delete_filter, list_filters, save_filter
 from .scheduler import make_scheduler, sweep_once
@@ -77,6 +102,7 @@ __all__ = [
     "Actor",
     "AuditEntry",
     "BulkResult",
+    "CALENDAR_FUNCTIONS",
     "CalendarError",
     "Capability",
     "Case",
@@ -104,12 +130,17 @@ __all__ = [
     "InstrumentStatus",
     "InvalidTransition",
     "MAX_PAGE_SIZE",
+    "MigrationCheck",
+    "MigrationRow",
+    "MoveResult",
     "NotAllowed",
     "NotFound",
     "Organisation",
     "Problem",
+    "PublishResult",
     "QiangjianError",
     "Role",
+    "RuleFileRow",
     "SHANGHAI",
     "SavedFilter",
     "ScriptError",
@@ -122,9 +153,11 @@ __all__ = [
     "User",
     "VERIFICATION_REQUEST",
     "ValidationFailed",
+    "VersionRow",
     "WorkdayCalendar",
     "actor_for",
     "apply_for_verification",
+    "audit_refusal",
     "case_document",
     "case_documents",
     "case_history",
@@ -137,10 +170,17 @@ __all__ = [
     "counties",
     "delete_filter",
     "diff_sources",
+    "discard_draft",
+    "drafts",
+    "dry_run",
     "due_window",
     "file_instruments",
+    "file_kind",
+    "file_revisions",
+    "file_title",
     "fire_due_timers",
     "get_case",
+    "get_version",
     "inbox",
     "inbox_choices",
     "inbox_counts",
@@ -148,18 +188,28 @@ __all__ = [
     "ledger",
     "lint_sources",
     "list_filters",
+    "live_sources",
     "load_calendar",
     "make_scheduler",
+    "migrate_cases",
     "open_system",
     "overdue_cases",
     "owner_cases",
     "prepare_database",
+    "process_migrations",
+    "process_versions",
+    "publish",
     "reassign_tasks",
+    "rollback",
+    "rule_file_rows",
+    "save_draft",
     "save_filter",
     "seed_calendar",
     "set_day",
     "sweep_once",
     "task_form",
+    "undo_migration",
     "utc_now",
     "working_days_left",
+    "workspace",
 ]

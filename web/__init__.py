@@ -16,7 +16,7 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import api, auth, cases, errors, owner, system, tasks, vendor
+from . import api, auth, cases, errors, owner, rule_migration, rule_releases, rules, system, tasks, vendor
 
 csrf = CSRFProtect()
 
@@ -54,6 +54,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # Basic-auth scripts; api.authenticate checks cookie-session writes itself
     app.register_blueprint(owner.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(rules.bp)
+    app.register_blueprint(rule_releases.bp)
+    app.register_blueprint(rule_migration.bp)
     app.register_blueprint(vendor.bp)
     auth.init_app(app)
     errors.init_app(app)

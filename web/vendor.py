@@ -15,12 +15,20 @@ bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 BPMN_JS = "bpmn-js/dist"
+DMN_JS = "dmn-js/dist"
+DMN_CSS = ("diagram-js", "dmn-js-shared", "dmn-js-drd", "dmn-js-decision-table", "dmn-js-decision-table-controls",
+           "dmn-js-literal-expression", "dmn-js-boxed-expression", "dmn-js-boxed-expression-controls")
 ALLOWED = frozenset({
     f"{BPMN_JS}/bpmn-navigated-viewer.production.min.js",
+    f"{BPMN_JS}/bpmn-modeler.production.min.js",
     f"{BPMN_JS}/assets/diagram-js.css",
     f"{BPMN_JS}/assets/bpmn-js.css",
     f"{BPMN_JS}/assets/bpmn-font/css/bpmn.css",
     *(f"{BPMN_JS}/assets/bpmn-font/font/bpmn.{ext}" for ext in ("woff2", "woff", "ttf", "eot", "svg")),
+    f"{DMN_JS}/dmn-modeler.production.min.js",
+    *(f"{DMN_JS}/assets/{name}.css" for name in DMN_CSS),
+    f"{DMN_JS}/assets/dmn-font/css/dmn.css",
+    *(f"{DMN_JS}/assets/dmn-font/font/dmn.{ext}" for ext in ("woff2", "woff", "ttf", "eot", "svg")),
 })
 MAX_AGE = 24 * 3600  # versioned by package-lock.json; a day of caching is plenty on an intranet
 

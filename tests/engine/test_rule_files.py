@@ -34,10 +34,10 @@ def _current(s, process_id: str) -> SpecVersion:
 
 
 @pytest.fixture
-def installed(database, engine, clock):
-    with database.factory() as s, s.begin():
+def installed(any_database, engine, clock):
+    with any_database.factory() as s, s.begin():
         install_directory(s, engine.registry, BPMN_DIR, clock())
-    return database
+    return any_database
 
 
 def test_first_run_installs_every_file_once(installed, engine, clock):

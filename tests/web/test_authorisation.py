@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine import Case, InboxFilter, Instrument, Task, User, actor_for, save_filter
+from engine import Case, InboxFilter, Instrument, SpecVersion, Task, User, actor_for, save_filter
 from web.system import get_system
 
 from .conftest import Auth, csrf_token
@@ -113,6 +113,26 @@ ROUTES: dict[str, tuple[Callable[..., Any], Expect]] = {
     "auth.login": (_page("GET", lambda i: "/auth/login"), {u: 200 for u in USERS}),
     "auth.logout": (_page("POST", lambda i: "/auth/logout"), {u: 302 for u in USERS}),
 }
+POLICY_ONLY = {"anonymous": 302, "heping_market": 403, "dalian_institute": 403, "shenyang_bureau": 403,
+               "xinmin_gas": 403, "shenyang_institute": 403}  # each refusal is audited (tests/web/test_rules.py)
+RULES = "verification_request.bpmn"
+ROUTES |= {
+    "rules.index": (_page("GET", lambda i: "/rules/"), {**POLICY_ONLY, "policy": 200}),
+    "rules.editor": (_page("GET", lambda i: f"/rules/files/{RULES}"), {**POLICY_ONLY, "policy": 200}),
+    "rules.save": (_page("POST", lambda i: f"/rules/files/{RULES}/draft"), {**POLICY_ONLY, "policy": 422}),  # no JSON
+    "rules.discard": (_page("POST", lambda i: f"/rules/files/{RULES}/discard"), {**POLICY_ONLY, "policy": 302}),
+    "rules.preview_form": (_page("POST", lambda i: "/rules/forms/preview"), {**POLICY_ONLY, "policy": 422}),
+    "rule_releases.publish_drafts": (_page("POST", lambda i: "/rules/publish"), {**POLICY_ONLY, "policy": 302}),
+    "rule_releases.history": (_page("GET", lambda i: f"/rules/files/{RULES}/history"),
+                              {**POLICY_ONLY, "policy": 200}),
+    "rule_releases.roll_back": (_page("POST", lambda i: f"/rules/files/{RULES}/rollback", lambda i: {"number": "1"}),
+                                {**POLICY_ONLY, "policy": 302}),
+    "rule_migration.migrate": (_page("GET", lambda i: f"/rules/versions/{i['version_id']}/migrate"),
+                               {**POLICY_ONLY, "policy": 200}),
+    "rule_migration.move": (_page("POST", lambda i: f"/rules/versions/{i['version_id']}/migrate",
+                                  lambda i: {"case_id": i["case"]}), {**POLICY_ONLY, "policy": 302}),
+    "rule_migration.undo": (_page("POST", lambda i: "/rules/migrations/999/undo"), {**POLICY_ONLY, "policy": 302}),
+}
 UNGUARDED = {"static", "vendor.file"}  # served files (the vendor route serves an allow-list from node_modules)
 
 
@@ -123,7 +143,8 @@ def _ids(app: Flask) -> dict[str, Any]:
         saved = save_filter(s, clerk, "我的逾期", InboxFilter(due="overdue"), False, get_system().engine.clock())
         return {"case": case_id, "task": s.scalars(select(Task.id).where(Task.case_id == case_id)).one(),
                 "instrument": s.scalars(select(Instrument.id)).one(), "version": s.get(Case, case_id).version,
-                "filter": saved.id}
+                "filter": saved.id, "version_id": s.scalars(select(SpecVersion.id).where(
+                    SpecVersion.process_id == "verification_request", SpecVersion.is_current)).one()}
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))

@@ -1,0 +1,32 @@
+"""Who may use the rule editor: policy staff only, and every refusal is audited.
+
+The editor shows the rules being drafted, so even reading is for policy staff. A refusal is written
+in its own transaction because the request itself fails (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, request, url_for
+
+from engine import Role, audit_refusal
+
+from .system import get_system, write_session
+
+
+def guard_policy(bp: Blueprint) -> None:
+    """Make every route of ``bp`` sign-in only and policy only (others get 403 and an audit entry)."""
+    bp.before_request(_only_policy)
+
+
+def _only_policy() -> Any:
+    if g.user is None:
+        path = request.full_path if request.query_string else request.path
+        return redirect(url_for("auth.login", next=path))
+    if Role.POLICY.value not in g.actor.roles:
+        with write_session() as session:
+            action = f"{request.method} {request.endpoint or ''}"
+            audit_refusal(session, g.actor, action, request.path, get_system().engine.clock())
+        abort(403, description="规则管理仅限政策管理人员使用，此次访问已记录")
+    return None
