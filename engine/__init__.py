@@ -88,6 +88,7 @@ from .rule_overview import (
     process_migrations,
     process_versions,
     rule_file_rows,
+    version_sources,
 )
 from .runtime import CaseRef, Engine
 from .saved_filters import delete_filter, list_filters, save_filter
@@ -210,6 +211,7 @@ __all__ = [
     "task_form",
     "undo_migration",
     "utc_now",
+    "version_sources",
     "working_days_left",
     "workspace",
 ]

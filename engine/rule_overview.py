@@ -140,6 +140,17 @@ def get_version(session: Session, version_id: int) -> VersionRow:
     return next(v for v in process_versions(session, process_id)[process_id] if v.id == version_id)
 
 
+def version_sources(session: Session, version_id: int) -> dict[str, str]:
+    """The rule files a process version was built from, by file name (for a diff between versions).
+
+    :raises NotFound: no such version.
+    """
+    sources = session.scalar(select(SpecVersion.sources).where(SpecVersion.id == version_id))
+    if sources is None:
+        raise NotFound(f"spec version {version_id} does not exist")
+    return dict(sources)
+
+
 def file_revisions(session: Session, file_name: str) -> list[RuleFileRevision]:
     """Every revision of ``file_name``, newest first.
 

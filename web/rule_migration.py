@@ -13,15 +13,18 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine import (
     InvalidTransition,
     NotFound,
+    diff_sources,
     dry_run,
     get_version,
     migrate_cases,
     process_migrations,
     process_versions,
     undo_migration,
+    version_sources,
 )
 
 from .rule_access import guard_policy
+from .rule_releases import CHANGE_KINDS
 from .system import get_session, get_system, write_session
 
 bp = Blueprint("rule_migration", __name__, url_prefix="/rules")
@@ -35,8 +38,12 @@ def migrate(version_id: int) -> Any:
     target = get_version(session, version_id)
     versions = process_versions(session, target.process_id)[target.process_id]
     checks = dry_run(session, get_system().engine, version_id)
+    target_sources = version_sources(session, version_id)
+    version_diffs = [(v, diff_sources(version_sources(session, v.id), target_sources))
+                     for v in versions if v.id != version_id and v.running]
     return render_template(
-        "rules/migrate.html", target=target, versions=versions, checks=checks,
+        "rules/migrate.html", target=target, versions=versions, checks=checks, version_diffs=version_diffs,
+        change_kinds=CHANGE_KINDS,
         sequence={v.id: v.sequence for v in versions}, movable=sum(1 for c in checks if c.can_move),
         migrations=process_migrations(session, target.process_id))
 

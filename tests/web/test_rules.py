@@ -182,6 +182,9 @@ def test_migration_dry_run_move_and_undo(app, client, moved_world):
     page = client.get(f"/rules/versions/{target}/migrate").get_data(as_text=True)
     assert "2 件在办案件在其他版本上，其中 2 件可迁移" in page
     assert before.number in page and f'href="/cases/{at_verify}"' in page
+    # What changed between the cases' version and the target, element by element.
+    assert "版本 1 → 版本 2 改动了什么" in page
+    assert "reminder_due" in page and "reminder_time(deadline, 3)" in page
     answer = _post(client, f"/rules/versions/{target}/migrate", {"case_id": str(at_verify)},
                    f"/rules/versions/{target}/migrate")
     assert answer.status_code == 302
