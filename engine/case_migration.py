@@ -2,19 +2,21 @@
 
 SpiffWorkflow aligns the tasks of two versions by BPMN id (``diff_workflow``) and can swap a
 case's spec (``migrate_workflow``). We allow a move only when every change lies downstream of
-where the case is: no task that has run, is open, or is in progress may be removed or changed.
-The one exception is an armed timer that has not fired: its (changed) expression is evaluated
-again after the move, which is how a changed reminder reaches running cases. Dates a case
-already holds (the legal deadline) live in its data and do not move.
+where the case is: no task that has run, is open, or is in progress may be removed or changed,
+nor may the form of an open task. The one exception is an armed timer that has not fired: its
+(changed) expression is evaluated again after the move, which is how a changed reminder reaches
+running cases. Dates a case already holds (the legal deadline) live in its data and do not move.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -23,6 +25,8 @@ from .specs import ProcessVersion
 
 # Tasks the case has not reached yet: changing them cannot contradict anything that happened.
 NOT_REACHED = TaskState.PREDICTED_MASK | TaskState.FUTURE
+# Open tasks: a clerk may have the form on screen, so it must not change under them.
+OPEN = TaskState.READY | TaskState.STARTED
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,43 @@ class MigrationCheck:
     reasons: tuple[str, ...]
 
 
-def blockers(instance: CaseInstance, target: ProcessVersion, registry: object) -> list[str]:
-    """Why the case cannot move to ``target`` (empty if it can)."""
+class SpecDiffs:
+    """Spec diffs between two versions, built once per pair and reused for every case on it.
+
+    ``SpecDiff`` is keyed by the old version's task spec objects, so it can be reused only for
+    workflows loaded over the same (cached) spec objects; any other workflow gets a fresh diff.
+    """
+
+    def __init__(self, registry: object) -> None:
+        self.registry = registry
+        self._cache: dict[tuple[int, int, str], tuple[Any, SpecDiff]] = {}
+
+    def workflow_diffs(self, workflow: BpmnWorkflow, source: ProcessVersion, target: ProcessVersion,
+                       ) -> tuple[WorkflowDiff, dict[UUID, WorkflowDiff | None]]:
+        """The case's top-level diff and one per running subprocess (None: its process was removed)."""
+        top = WorkflowDiff(workflow, self._spec_diff(source, target, workflow.spec, target.spec))
+        subs: dict[UUID, WorkflowDiff | None] = {}
+        for sp_id, sub in workflow.subprocesses.items():
+            new = target.subprocess_specs.get(sub.spec.name)
+            subs[sp_id] = None if new is None else WorkflowDiff(sub, self._spec_diff(source, target, sub.spec, new))
+        return top, subs
+
+    def _spec_diff(self, source: ProcessVersion, target: ProcessVersion, old: Any, new: Any) -> SpecDiff:
+        key = (source.id, target.id, str(old.name))
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] is old:
+            return cached[1]
+        diff = SpecDiff(self.registry, old, new)
+        self._cache[key] = (old, diff)
+        return diff
+
+
+def blockers(instance: CaseInstance, source: ProcessVersion, target: ProcessVersion, diffs: SpecDiffs) -> list[str]:
+    """Why the case (on ``source``) cannot move to ``target`` (empty if it can)."""
     workflow = instance.workflow
     if workflow.spec.name != target.spec.name:
         return [f"流程不同：{workflow.spec.name} → {target.spec.name}"]
-    top, subprocesses = diff_workflow(registry, workflow, target.spec, target.subprocess_specs)
+    top, subprocesses = diffs.workflow_diffs(workflow, source, target)
     reasons = _diff_blockers(top)
     for sp_id, sub_diff in subprocesses.items():
         sub = workflow.subprocesses[sp_id]
@@ -49,7 +84,8 @@ def blockers(instance: CaseInstance, target: ProcessVersion, registry: object) -
             reasons.append(f"正在运行的子流程「{_spec_title(sub)}」在新版本中已删除")
         else:
             reasons += _diff_blockers(sub_diff)
-    return reasons
+    reasons += _form_blockers(workflow, source, target)
+    return sorted(set(reasons))
 
 
 def _diff_blockers(diff: WorkflowDiff) -> list[str]:
@@ -61,16 +97,26 @@ def _diff_blockers(diff: WorkflowDiff) -> list[str]:
         if task.has_state(NOT_REACHED) or _is_unfired_timer(task):
             continue
         reasons.append(f"「{_task_title(task)}」（{_state(task)}）在新版本中有改动")
-    return sorted(set(reasons))
+    return reasons
 
 
-def migrate(instance: CaseInstance, target: ProcessVersion, registry: object) -> None:
+def _form_blockers(workflow: BpmnWorkflow, source: ProcessVersion, target: ProcessVersion) -> list[str]:
+    """Open user tasks whose form schema differs between the versions (forms live outside the spec)."""
+    reasons = []
+    for task in workflow.get_tasks(state=OPEN):
+        form = getattr(task.task_spec, "extensions", {}).get("properties", {}).get("formJsonSchemaFilename")
+        if form and source.forms.get(form) != target.forms.get(form):
+            reasons.append(f"「{_task_title(task)}」（{_state(task)}）的表单在新版本中有改动")
+    return reasons
+
+
+def migrate(instance: CaseInstance, source: ProcessVersion, target: ProcessVersion, diffs: SpecDiffs) -> None:
     """Swap the case onto ``target`` (the caller checked ``blockers``); armed timers are reset to re-arm.
 
     The caller then runs the engine inside an operation so the timers evaluate their expressions again.
     """
     workflow = instance.workflow
-    top, subprocesses = diff_workflow(registry, workflow, target.spec, target.subprocess_specs)
+    top, subprocesses = diffs.workflow_diffs(workflow, source, target)
     migrate_workflow(top, workflow, target.spec, reset_mask=TaskState.WAITING)
     for sp_id, sub_diff in subprocesses.items():
         sub = workflow.subprocesses[sp_id]

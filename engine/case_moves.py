@@ -7,19 +7,28 @@ since; after that, undoing would throw work away, and the case has to be moved b
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .actors import Actor
-from .case_migration import MigrationCheck
-from .errors import InvalidTransition, NotFound
+from .case_migration import MigrationCheck, SpecDiffs
+from .errors import Conflict, InvalidTransition, NotFound, QiangjianError, ScriptError
 from .models import Case, CaseMigration, SpecVersion
 from .rule_files import require_policy
 from .runtime import Engine
+from .specs import ProcessVersion
 from .status import CaseStatus
+from .step import wrap_spiff_error
+
+logger = logging.getLogger(__name__)
+
+# Everything one case's move can raise that must not abort the others (a bug still does).
+MIGRATION_ERRORS = (QiangjianError, SpiffWorkflowException)
 
 
 @dataclass(frozen=True)
@@ -42,41 +51,58 @@ def running_cases_on_other_versions(session: Session, target: SpecVersion) -> li
 
 def dry_run(session: Session, engine: Engine, target_version_id: int,
             case_ids: Iterable[int] | None = None) -> list[MigrationCheck]:
-    """Which of the chosen cases (all running ones when None) can move to the target version, and why not."""
+    """Which of the chosen cases (all running ones when None) can move to the target version, and why not.
+
+    Each movable case is really moved inside a savepoint that is then rolled back, so what only
+    shows when the new version runs (a timer expression that fails) is reported, and nothing is
+    left behind. The session must be able to write (on SQLite: a writer session), and its caller
+    should roll it back rather than commit.
+    """
     target_row, cases = _target_and_cases(session, target_version_id, case_ids)
     target = engine.registry.get(session, target_row.id)
+    diffs = SpecDiffs(engine.serializer.registry)
+    actor = Actor.system("migration_dry_run")
     checks = []
     for case in cases:
-        reasons = _case_reasons(case, target_row) or engine.migration_blockers(session, case, target)
-        checks.append(MigrationCheck(case.id, case.number, case.spec_version_id, not reasons, tuple(reasons)))
+        case_id, number, from_version = case.id, case.number, case.spec_version_id
+        # The trial move checks the blockers first: an unsafe case is never run on the new version.
+        reasons = _case_reasons(case, target_row) or _trial_move(session, engine, case, target, actor, diffs)
+        checks.append(MigrationCheck(case_id, number, from_version, not reasons, tuple(reasons)))
     return checks
 
 
 def migrate_cases(session: Session, engine: Engine, actor: Actor, target_version_id: int,
                   case_ids: Iterable[int] | None = None) -> list[MoveResult]:
-    """Move every chosen case that can move; the others are reported with their reasons."""
+    """Move every chosen case that can move; the others are reported with their reasons.
+
+    Each case moves in its own savepoint: one that fails (unsafe, a failing expression, changed
+    meanwhile by a clerk or the timer sweep) is rolled back and reported, the others still move.
+    """
     require_policy(actor, "migrate")
     target_row, cases = _target_and_cases(session, target_version_id, case_ids)
     target = engine.registry.get(session, target_row.id)
+    diffs = SpecDiffs(engine.serializer.registry)
     results = []
     for case in cases:
+        case_id, number = case.id, case.number  # a rolled-back savepoint expires the row
         reasons = _case_reasons(case, target_row)
         if reasons:
-            results.append(MoveResult(case.id, case.number, False, None, tuple(reasons)))
+            results.append(MoveResult(case_id, number, False, None, tuple(reasons)))
             continue
         before_state, from_version = case.state, case.spec_version_id
         try:
             with session.begin_nested():
-                engine.move_case(session, case, target, actor)
-        except InvalidTransition as exc:
-            results.append(MoveResult(case.id, case.number, False, None, tuple(str(exc).split("；"))))
+                engine.move_case(session, case, target, actor, diffs)
+                record = CaseMigration(case_id=case_id, from_version_id=from_version, to_version_id=target.id,
+                                       state_before=before_state, case_version_after=case.version,
+                                       moved_by_id=actor.user_id, moved_by=actor.username, moved_at=engine.clock())
+                session.add(record)
+                session.flush()
+        except MIGRATION_ERRORS as exc:
+            logger.info("Case %s not migrated to version %s: %s", number, target.id, exc)
+            results.append(MoveResult(case_id, number, False, None, tuple(_error_reasons(exc))))
             continue
-        record = CaseMigration(case_id=case.id, from_version_id=from_version, to_version_id=target.id,
-                               state_before=before_state, case_version_after=case.version,
-                               moved_by_id=actor.user_id, moved_by=actor.username, moved_at=engine.clock())
-        session.add(record)
-        session.flush()
-        results.append(MoveResult(case.id, case.number, True, record.id, ()))
+        results.append(MoveResult(case_id, number, True, record.id, ()))
     return results
 
 
@@ -121,6 +147,31 @@ def _target_and_cases(session: Session, target_version_id: int,
         missing = sorted(set(wanted) - {c.id for c in cases})
         raise NotFound(f"cases {missing} do not exist")
     return target, cases
+
+
+def _trial_move(session: Session, engine: Engine, case: Case, target: ProcessVersion, actor: Actor,
+                diffs: SpecDiffs) -> list[str]:
+    """Move the case inside a savepoint and roll it back; why it failed, or nothing."""
+    savepoint = session.begin_nested()
+    try:
+        engine.move_case(session, case, target, actor, diffs)
+    except MIGRATION_ERRORS as exc:
+        return _error_reasons(exc)
+    finally:
+        savepoint.rollback()
+    return []
+
+
+def _error_reasons(exc: BaseException) -> list[str]:
+    if isinstance(exc, InvalidTransition):  # the move became unsafe: its message lists why
+        return str(exc).split("；")
+    if isinstance(exc, Conflict):
+        return ["迁移时出错：案件刚被他人办理或被定时任务改动，请重新预演后再迁移"]
+    if isinstance(exc, SpiffWorkflowException):
+        exc = wrap_spiff_error(exc)
+    if isinstance(exc, ScriptError):
+        return [f"迁移时出错：新版本的表达式计算失败（{exc}）"]
+    return [f"迁移时出错：{exc}"]
 
 
 def _case_reasons(case: Case, target: SpecVersion) -> list[str]:

@@ -23,7 +23,8 @@ def form_fields(schema: Any, pointer: str = "") -> Iterator[tuple[str, dict[str,
     if not isinstance(schema, dict):
         return
     required = schema.get("required", [])
-    required_names = set(required) if isinstance(required, list) else set()
+    # Only names: a form being linted may list anything here, even unhashable objects.
+    required_names = {name for name in required if isinstance(name, str)} if isinstance(required, list) else set()
     for keyword in ("properties", "$defs"):
         children = schema.get(keyword)
         if isinstance(children, dict):

@@ -123,9 +123,11 @@ class RuleFileDraft(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    version: Mapped[int] = mapped_column(Integer)
+    # A new random token on every save (set by rule_files). An editor sends the token it loaded: a draft
+    # saved, published or recreated since then has another token (a counter would restart at 1).
+    token: Mapped[str] = mapped_column(String(32))
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": token, "version_id_generator": False}
 
 
 class CaseMigration(Base):

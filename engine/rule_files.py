@@ -6,19 +6,28 @@ a set without problems can be published. Publishing adds an immutable revision p
 deploys every process, so new cases start on the new versions while running cases keep theirs.
 A rollback publishes an earlier revision's text again. A program upgrade that ships a changed
 file in ``bpmn/`` installs it as a new revision (noted as such) over whatever was published.
+
+Several policy staff edit at once, so every write says what it started from: a save names the latest
+revision and the draft token the editor loaded, a publish the token of each draft chosen. Anything
+changed since then is refused with ``Conflict`` (a Chinese message the page shows) instead of being
+overwritten; so are the duplicate keys and vanished rows of two writes racing each other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .actors import Actor
 from .errors import Conflict, DiagramInvalid, NotAllowed, NotFound, ValidationFailed
@@ -30,6 +39,7 @@ from .status import Role
 FILE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,80}(\.bpmn|\.dmn|\.schema\.json|\.start\.schema\.json)$")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 INSTALLER = "system"
+RACED = "规则文件刚被他人同时修改或发布，请刷新后合并"
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,15 @@ class PublishResult:
 
     revisions: dict[str, int]
     spec_versions: list[int]
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    """A stored draft: its new token (for the next save or publish) and what linting found."""
+
+    token: str
+    problems: list[Problem]  # of the whole set as it would be with every draft published
+    alone: list[Problem]  # of the published set with only this draft added (what publishing it alone gives)
 
 
 def require_policy(actor: Actor, action: str) -> None:
@@ -107,28 +126,57 @@ def workspace(session: Session) -> dict[str, str]:
 
 
 def save_draft(
-    session: Session, actor: Actor, file_name: str, content: str, now: datetime,
-    expected_version: int | None = None,
-) -> list[Problem]:
+    session: Session, actor: Actor, file_name: str, content: str, now: datetime, *,
+    base_revision: int | None, draft_token: str | None,
+) -> SavedDraft:
     """Store ``content`` as the draft of ``file_name`` and lint the set it would publish into.
 
+    ``base_revision`` is the file's latest revision and ``draft_token`` the draft's token (None: no
+    draft) when the editor was opened. Saving over a draft whose base has since been published over
+    takes it onto the latest revision: the editor showed the newer revision and the user merged.
+
     :raises ValidationFailed: a bad file name or an oversized text (nothing is stored).
-    :raises Conflict: (from the flush) someone saved the draft since ``expected_version``.
+    :raises Conflict: the file was published or rolled back, or its draft saved, published, discarded
+        or started by someone else since the editor was opened.
     """
     require_policy(actor, "save_draft")
     _check_file(file_name, content)
+    latest = latest_revision(session, file_name)
+    if latest != base_revision:
+        seen = f"第 {base_revision} 版" if base_revision is not None else "尚未发布"
+        raise Conflict(f"{file_name} 已被他人发布或回滚为第 {latest} 版（您打开时{seen}），请刷新后合并")
     draft = session.get(RuleFileDraft, file_name)
-    if draft is not None and expected_version is not None and draft.version != expected_version:
-        raise Conflict(f"draft {file_name} was saved by {draft.updated_by} meanwhile")
-    if draft is None:
-        base = _latest_number(session, file_name)
-        draft = RuleFileDraft(file_name=file_name, base_number=base, problems=[])
-        session.add(draft)
-    draft.content, draft.updated_by_id, draft.updated_by, draft.updated_at = content, actor.user_id, actor.username, now
+    _check_token(file_name, draft, draft_token)
     problems = lint_sources(workspace_with(session, {file_name: content}))
-    draft.problems = [asdict(p) for p in problems]
-    session.flush()
-    return problems
+    with _as_conflict(session):
+        if draft is None:
+            draft = RuleFileDraft(file_name=file_name)
+            session.add(draft)
+        draft.content, draft.base_number, draft.token = content, latest, uuid.uuid4().hex
+        draft.updated_by_id, draft.updated_by, draft.updated_at = actor.user_id, actor.username, now
+        draft.problems = [asdict(p) for p in problems]
+    alone = lint_sources({**live_sources(session), file_name: content})
+    return SavedDraft(draft.token, problems, alone)
+
+
+def _check_token(file_name: str, draft: RuleFileDraft | None, token: str | None) -> None:
+    if draft is None and token is not None:
+        raise Conflict(f"{file_name} 的草稿已被他人发布或放弃，请刷新后合并")
+    if draft is not None and token is None:
+        raise Conflict(f"{draft.updated_by} 在您打开后保存了 {file_name} 的草稿，请刷新后合并")
+    if draft is not None and draft.token != token:
+        raise Conflict(f"{file_name} 的草稿已被 {draft.updated_by} 修改，请刷新后合并")
+
+
+@contextmanager
+def _as_conflict(session: Session) -> Iterator[None]:
+    """Write in a savepoint; a racing colleague's row (duplicate key, changed or deleted row) is a Conflict."""
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except (IntegrityError, StaleDataError) as exc:
+        raise Conflict(RACED) from exc
 
 
 def workspace_with(session: Session, changes: Mapping[str, str]) -> dict[str, str]:
@@ -144,30 +192,35 @@ def discard_draft(session: Session, actor: Actor, file_name: str) -> None:
     draft = session.get(RuleFileDraft, file_name)
     if draft is None:
         raise NotFound(f"no draft of {file_name}")
-    session.delete(draft)
-    session.flush()
+    with _as_conflict(session):
+        session.delete(draft)
 
 
 def publish(
-    session: Session, registry: SpecRegistry, actor: Actor, now: datetime,
-    file_names: Iterable[str] | None = None, note: str = "",
+    session: Session, registry: SpecRegistry, actor: Actor, now: datetime, tokens: Mapping[str, str | None],
+    note: str = "",
 ) -> PublishResult:
-    """Publish the drafts of ``file_names`` (all drafts when None) if the resulting set lints clean.
+    """Publish the drafts named in ``tokens`` (file name → the draft token the user saw) if the set lints clean.
 
+    :raises ValidationFailed: no draft chosen.
+    :raises Conflict: a draft was changed, published or discarded since the user saw it, or its base
+        revision is no longer the latest (someone published or rolled the file back meanwhile).
     :raises DiagramInvalid: with the problems; nothing is published.
     """
     require_policy(actor, "publish")
+    if not tokens:
+        raise ValidationFailed({"file_name": ["请勾选要发布的草稿"]})
     open_drafts = drafts(session)
-    names = sorted(open_drafts if file_names is None else file_names)
-    missing = [n for n in names if n not in open_drafts]
-    if missing or not names:
-        raise NotFound(f"no draft to publish: {', '.join(missing) or 'none open'}")
-    changes = {n: open_drafts[n].content for n in names}
-    result = _release(session, registry, actor, changes, "editor", note, now, "rules_published")
-    for name in names:
-        session.delete(open_drafts[name])
-    session.flush()
-    return result
+    stale = sorted(n for n, token in tokens.items() if n not in open_drafts or open_drafts[n].token != token)
+    if stale:
+        raise Conflict(f"{'、'.join(stale)} 的草稿已被他人修改、发布或放弃，请刷新后合并")
+    for name in sorted(tokens):
+        base, latest = open_drafts[name].base_number, latest_revision(session, name)
+        if base != latest:
+            raise Conflict(f"{name}：草稿基于第 {base} 版，当前已是第 {latest} 版，请先刷新合并")
+    chosen = [open_drafts[n] for n in sorted(tokens)]
+    return _release(session, registry, actor, {d.file_name: d.content for d in chosen}, "editor", note, now,
+                    "rules_published", chosen)
 
 
 def rollback(
@@ -185,7 +238,7 @@ def rollback(
 
 def _release(
     session: Session, registry: SpecRegistry, actor: Actor, changes: dict[str, str], source: str, note: str,
-    now: datetime, action: str,
+    now: datetime, action: str, published: Iterable[RuleFileDraft] = (),
 ) -> PublishResult:
     live = live_sources(session)
     candidate = {**live, **changes}
@@ -193,8 +246,12 @@ def _release(
     if problems:
         raise DiagramInvalid(f"{len(problems)} problem(s); nothing was published",
                              [(p.element_id or p.file, p.message) for p in problems])
-    before = {name: _latest_number(session, name) for name in changes}
-    numbers = {name: _add_revision(session, name, text, source, note, actor, now) for name, text in changes.items()}
+    before = {name: latest_revision(session, name) for name in changes}
+    with _as_conflict(session):
+        numbers = {name: _add_revision(session, name, text, source, note, actor, now)
+                   for name, text in changes.items()}
+        for draft in published:
+            session.delete(draft)
     versions = registry.deploy_sources(session, candidate, now, created_by=actor.username)
     session.execute(insert(AuditEntry).values(
         case_id=None, task_id=None, actor_id=actor.user_id, actor=actor.username, action=action, at=now,
@@ -206,7 +263,7 @@ def _release(
 def _add_revision(
     session: Session, file_name: str, content: str, source: str, note: str, actor: Actor | None, now: datetime,
 ) -> int:
-    number = (_latest_number(session, file_name) or 0) + 1
+    number = (latest_revision(session, file_name) or 0) + 1
     session.add(RuleFileRevision(
         file_name=file_name, number=number, content=content, content_hash=_hash(content), source=source,
         note=note, published_by_id=actor.user_id if actor else None,
@@ -216,7 +273,8 @@ def _add_revision(
     return number
 
 
-def _latest_number(session: Session, file_name: str) -> int | None:
+def latest_revision(session: Session, file_name: str) -> int | None:
+    """The number of the newest published revision of ``file_name`` (None: never published)."""
     number: int | None = session.scalar(
         select(func.max(RuleFileRevision.number)).where(RuleFileRevision.file_name == file_name))
     return number

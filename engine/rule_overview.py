@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .form_fields import FORM_SUFFIX
+from .lint import Problem, lint_sources
 from .models import Case, CaseMigration, RuleFileRevision, SpecVersion
 from .rule_files import drafts, live_sources
 from .rule_xml import parse_xml
@@ -64,6 +65,12 @@ class MigrationRow:
     case_number: str
     from_sequence: int
     to_sequence: int
+
+
+def draft_problems_alone(session: Session) -> dict[str, list[Problem]]:
+    """For each open draft, the problems of publishing it alone (the published set plus that draft)."""
+    live = live_sources(session)
+    return {name: lint_sources({**live, name: d.content}) for name, d in drafts(session).items()}
 
 
 def file_kind(file_name: str) -> str:

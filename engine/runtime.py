@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .actors import Actor
 from .calendar_store import load_calendar
-from .case_migration import blockers, migrate
+from .case_migration import SpecDiffs, blockers, migrate
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from .forms import validate_submission
 from .inbox_filters import case_facets
@@ -189,24 +189,34 @@ class Engine:
         self._save(session, row, instance, recorder, actor, now)
         return True
 
-    def migration_blockers(self, session: Session, row: Case, target: ProcessVersion) -> list[str]:
+    def migration_blockers(self, session: Session, row: Case, target: ProcessVersion,
+                           diffs: SpecDiffs | None = None) -> list[str]:
         """Why the case cannot move to ``target`` (empty: it can); see case_migration."""
-        return blockers(self.load_case(session, row), target, self.serializer.registry)
+        source = self.registry.get(session, row.spec_version_id)
+        diffs = diffs or SpecDiffs(self.serializer.registry)
+        return blockers(self._load(row, source), source, target, diffs)
 
-    def move_case(self, session: Session, row: Case, target: ProcessVersion, actor: Actor) -> None:
+    def move_case(self, session: Session, row: Case, target: ProcessVersion, actor: Actor,
+                  diffs: SpecDiffs | None = None) -> None:
         """Move a running case onto ``target`` and re-arm its timers from the new version.
 
+        ``diffs`` lets a batch share the spec diffs of one version pair.
+
         :raises InvalidTransition: the move is not safe; the message lists why.
+        :raises ScriptError: a timer expression of the new version fails for this case.
+        :raises Conflict: the case changed since it was read.
         """
-        instance = self.load_case(session, row)
-        reasons = blockers(instance, target, self.serializer.registry)
+        source = self.registry.get(session, row.spec_version_id)
+        instance = self._load(row, source)
+        diffs = diffs or SpecDiffs(self.serializer.registry)
+        reasons = blockers(instance, source, target, diffs)
         if reasons:
             raise InvalidTransition("；".join(reasons))
         now = self.clock()
         recorder = StepRecorder(instance)
         recorder.note("case_migrated", {"spec_version_id": row.spec_version_id}, {"spec_version_id": target.id})
         with self._operation(session, row, now):
-            migrate(instance, target, self.serializer.registry)
+            migrate(instance, source, target, diffs)
             recorder.refresh_timers()
         row.spec_version_id = target.id
         self._save(session, row, instance, recorder, actor, now)

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS
     "PAGE_SIZE": 20,  # rows per inbox page
     "DRAFTS_DIR": None,  # where task-form drafts are kept; None = instance/drafts
+    "WTF_CSRF_TIME_LIMIT": None,  # a form's CSRF token is valid for the whole sign-in (editors stay open for hours)
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # bytes of a request body; larger is refused with 413
     "CLOCK": None,  # callable giving the aware UTC "now"; None = engine.utc_now (tests inject a settable clock)
 }
 

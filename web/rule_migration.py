@@ -12,6 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine import (
     InvalidTransition,
+    MigrationCheck,
     NotFound,
     diff_sources,
     dry_run,
@@ -37,15 +38,31 @@ def migrate(version_id: int) -> Any:
     session = get_session()
     target = get_version(session, version_id)
     versions = process_versions(session, target.process_id)[target.process_id]
-    checks = dry_run(session, get_system().engine, version_id)
+    checks = _dry_run(version_id)
     target_sources = version_sources(session, version_id)
     version_diffs = [(v, diff_sources(version_sources(session, v.id), target_sources))
                      for v in versions if v.id != version_id and v.running]
     return render_template(
-        "rules/migrate.html", target=target, versions=versions, checks=checks, version_diffs=version_diffs,
-        change_kinds=CHANGE_KINDS,
+        "rules/migrate.html", target=target, versions=versions, process_name=_process_name(session, version_id),
+        checks=checks, version_diffs=version_diffs, change_kinds=CHANGE_KINDS,
         sequence={v.id: v.sequence for v in versions}, movable=sum(1 for c in checks if c.can_move),
         migrations=process_migrations(session, target.process_id))
+
+
+def _dry_run(version_id: int) -> list[MigrationCheck]:
+    """The dry run really moves each case and rolls it back, so it needs a writer session it never commits."""
+    system = get_system()
+    with system.sessions() as session:
+        try:
+            return dry_run(session, system.engine, version_id)
+        finally:
+            session.rollback()
+
+
+def _process_name(session: Any, version_id: int) -> str:
+    """The process's name from its BPMN diagram (its id when the diagram names none)."""
+    spec = get_system().engine.registry.get(session, version_id).spec
+    return str(spec.description or spec.name)
 
 
 @bp.route("/versions/<int:version_id>/migrate", methods=("POST",))

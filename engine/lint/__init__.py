@@ -7,8 +7,10 @@ The rules, each in its own module:
 - the BPMN/DMN XSDs accept the files and SpiffWorkflow parses the set (``spiff_rules``);
 - one documented, executable process per file, named after it; user tasks lie in one role lane and
   name a form, an organisation and their source (``process_rules``);
-- timers are working-day dates (``timer_rules``); scripts and conditions parse (``expression_rules``);
+- timers are working-day dates (``timer_rules``); scripts and conditions parse (``expression_rules``)
+  and read only variables the process defines (``name_rules``);
 - every element is drawn (``drawing_rules``);
+- every flow node can be reached from a start event and left again (``flow_rules``);
 - decision tables cover every input and cite their sources (``decision_rules``);
 - forms are valid JSON Schema 2020-12 with read-only case facts, and used (``form_rules``).
 """
@@ -20,7 +22,9 @@ from collections.abc import Callable, Mapping
 from .decision_rules import decision_problems
 from .drawing_rules import drawing_problems
 from .expression_rules import expression_problems
+from .flow_rules import flow_problems
 from .form_rules import form_problems
+from .name_rules import name_problems
 from .problem import Problem
 from .process_rules import process_problems, user_task_problems
 from .reference_rules import reference_problems
@@ -32,7 +36,7 @@ __all__ = ["CALENDAR_FUNCTIONS", "Problem", "lint_sources"]
 
 _RULES: tuple[Callable[[RuleSet], list[Problem]], ...] = (
     schema_problems, process_problems, user_task_problems, timer_problems, expression_problems,
-    drawing_problems, decision_problems, form_problems,
+    drawing_problems, decision_problems, form_problems, flow_problems, name_problems,
 )
 
 

@@ -15,8 +15,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .python_text import parse_python
+
 Matcher = Callable[[Any], bool]
 COMBINATION_LIMIT = 10_000
+CELL_LIMIT = 1_000  # characters: a longer cell is unreadable, so it matches nothing
 
 # SpiffWorkflow's own pattern: a "?" outside quotes stands for the input value.
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
@@ -42,6 +45,8 @@ def cell_matcher(text: str) -> Matcher:
     """A predicate telling whether the cell ``text`` matches an input value."""
     if is_any(text):
         return lambda value: True
+    if len(text) > CELL_LIMIT:
+        return lambda value: False  # and the pattern below is quadratic in the text's length
     if _QUESTION.search(text):
         return _comparison(_QUESTION.sub(_INPUT, text.strip()))
     literal = _literal(text)
@@ -75,6 +80,8 @@ def first_uncovered(domains: Sequence[tuple[Any, ...]], rules: Sequence[Sequence
 
 
 def _literal(text: str) -> Any:
+    if len(text) > CELL_LIMIT:
+        return _UNREADABLE
     try:
         return ast.literal_eval(text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -82,16 +89,16 @@ def _literal(text: str) -> Any:
 
 
 def _comparison(expression: str) -> Matcher:
-    try:
-        tree = ast.parse(expression, mode="eval").body
-    except SyntaxError:
+    parsed = parse_python(expression, "eval")
+    if not isinstance(parsed, ast.Expression):
         return lambda value: False
+    tree = parsed.body
     if not (isinstance(tree, ast.Compare) and isinstance(tree.left, ast.Name) and tree.left.id == _INPUT
             and len(tree.ops) == 1 and type(tree.ops[0]) in _OPERATORS):
         return lambda value: False
     try:
         operand = ast.literal_eval(tree.comparators[0])
-    except (ValueError, SyntaxError, TypeError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return lambda value: False
     compare = _OPERATORS[type(tree.ops[0])]
 

@@ -6,12 +6,12 @@ stuck case instead of a problem on save.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from typing import Any
 
 from ..rule_xml import BPMN_NS, NS, display_name, element_label, local_name
 from .problem import Problem
+from .python_text import parse_python
 from .rule_set import RuleSet
 
 _SCRIPTS = ".//bpmn:scriptTask/bpmn:script | .//spiffworkflow:preScript | .//spiffworkflow:postScript"
@@ -31,21 +31,13 @@ def expression_problems(rule_set: RuleSet) -> list[Problem]:
     problems = []
     for diagram, process in rule_set.processes():
         for element, script in process_scripts(process):
-            error = _syntax_error(script, "exec")
-            if error:
+            tree = parse_python(script, "exec")
+            if isinstance(tree, str):
                 problems.append(diagram.problem(
-                    element, f"{element_label(element)}「{display_name(element)}」的脚本有语法错误：{error}"))
+                    element, f"{element_label(element)}「{display_name(element)}」的脚本{tree}"))
         for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-            error = _syntax_error(condition.text or "", "eval") if condition is not None else ""
-            if error:
-                problems.append(diagram.problem(flow, f"顺序流「{display_name(flow)}」的条件有语法错误：{error}"))
+            parsed = parse_python(condition.text or "", "eval") if condition is not None else None
+            if isinstance(parsed, str):
+                problems.append(diagram.problem(flow, f"顺序流「{display_name(flow)}」的条件{parsed}"))
     return problems
-
-
-def _syntax_error(text: str, mode: str) -> str:
-    try:
-        ast.parse(text.strip(), mode=mode)
-    except SyntaxError as exc:
-        return f"第{exc.lineno}行 {exc.msg}"
-    return ""

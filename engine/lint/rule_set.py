@@ -14,6 +14,8 @@ from ..form_fields import FORM_SUFFIX, form_fields
 from ..rule_xml import BPMN_NS, display_name, has_doctype, local_name, parse_xml, processes
 from .problem import Problem
 
+MAX_FORM_DEPTH = 64  # levels of objects and lists; production forms nest fewer than 10
+
 
 @dataclass(frozen=True)
 class XmlFile:
@@ -111,6 +113,22 @@ def _read_form(text: str) -> tuple[dict[str, Any] | None, str]:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, f"表单文件不是有效的 JSON（第{exc.lineno}行第{exc.colno}列）：{exc.msg}"
+    except (RecursionError, MemoryError):
+        return None, f"表单文件嵌套过深，无法读取（最多 {MAX_FORM_DEPTH} 层）"
     if not isinstance(schema, dict):
         return None, "表单文件的顶层应为 JSON 对象（JSON Schema）"
+    if _depth(schema) > MAX_FORM_DEPTH:
+        # The field walk, the JSON Schema check and the diff all recurse into the form.
+        return None, f"表单文件嵌套过深，无法读取（最多 {MAX_FORM_DEPTH} 层）"
     return schema, ""
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in ``value`` (counted without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack += [(child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest

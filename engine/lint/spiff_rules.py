@@ -25,6 +25,7 @@ from ..rule_xml import NS
 from ..specs import parse_sources
 from .problem import Problem
 from .rule_set import RuleSet, XmlFile
+from .translations import spiff_message, xsd_message
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ def parse_problems(rule_set: RuleSet) -> list[Problem]:
     except DiagramInvalid as exc:
         file = str(exc).split(": ", 1)[0]
         found = exc.problems or [("", str(exc))]
+        if "missing files" in str(exc):  # engine.specs lists the files in the message, not in the problem
+            found = [(element_id, str(exc).split(": ", 1)[-1]) for element_id, _ in found]
         return [_locate(rule_set, file, element_id, message) for element_id, message in found]
     except Exception as exc:  # a parser crash on a policy edit must be a problem, not a server error
         logger.warning("SpiffWorkflow failed on a rule set", exc_info=True)
@@ -83,7 +86,7 @@ def _validate(xml: XmlFile, schema: Any, standard: str, root: Any) -> list[Probl
     problems = []
     for line, message in errors:
         at = bisect.bisect_right(starts, line) - 1
-        text = f"不符合 {standard} 规范（第{line}行）：{_short(message)}"
+        text = f"不符合 {standard} 规范（第{line}行）：{xsd_message(_short(message))}"
         problems.append(xml.problem(with_id[at], text) if at >= 0 else Problem(xml.name, "", "", text))
     return problems
 
@@ -93,7 +96,7 @@ def _short(message: str) -> str:
 
 
 def _locate(rule_set: RuleSet, file: str, element_id: str, message: str) -> Problem:
-    text = f"SpiffWorkflow 无法解析：{message.strip()}"
+    text = f"SpiffWorkflow 无法解析：{spiff_message(message)}"
     candidates = [rule_set.diagrams.get(file) or rule_set.decision_files.get(file)]
     candidates += [*rule_set.diagrams.values(), *rule_set.decision_files.values()]
     for xml in candidates:

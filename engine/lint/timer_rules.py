@@ -14,6 +14,7 @@ from typing import Any
 from ..rule_xml import BPMN_NS, display_name
 from .expression_rules import process_scripts
 from .problem import Problem
+from .python_text import parse_python
 from .rule_set import RuleSet
 
 # The calendar functions (of engine.workdays.DIAGRAM_FUNCTION_NAMES) that yield a deadline. Not add_months
@@ -22,6 +23,7 @@ from .rule_set import RuleSet
 CALENDAR_FUNCTIONS = frozenset({"add_working_days", "working_day_deadline", "reminder_time", "end_of_day",
                                 "calendar_period_end"})
 _FUNCTION_LIST = "、".join(sorted(CALENDAR_FUNCTIONS))
+_SHOWN = 200  # a longer expression is not repeated in the message
 
 
 def timer_problems(rule_set: RuleSet) -> list[Problem]:
@@ -44,9 +46,8 @@ def calendar_derived_names(process: Any) -> set[str] | None:
     """
     assignments: dict[str, list[ast.AST]] = {}
     for _, script in process_scripts(process):
-        try:
-            tree = ast.parse(script.strip())
-        except SyntaxError:
+        tree = parse_python(script, "exec")
+        if isinstance(tree, str):
             return None
         for node in ast.walk(tree):
             for target, value in _assigned(node):
@@ -71,10 +72,9 @@ def _timer_message(definition: Any, derived: set[str] | None) -> str:
     text = (time_date.text or "").strip() if time_date is not None else ""
     if not text:
         return "没有时间表达式（timeDate）"
-    try:
-        expression = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        return f"的时间表达式「{text}」有语法错误：{exc.msg}"
+    expression = parse_python(text, "eval")
+    if isinstance(expression, str):
+        return f"的时间表达式{f'「{text}」' if len(text) <= _SHOWN else ''}{expression}"
     called = {n.func.id for n in ast.walk(expression) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     names = _names(expression)
     if called & CALENDAR_FUNCTIONS or (names and (derived is None or names <= derived)):

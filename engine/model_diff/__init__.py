@@ -48,8 +48,8 @@ def _diff_file(file: str, old: str, new: str) -> list[Change]:
             old_form, new_form = json.loads(old), json.loads(new)
             if isinstance(old_form, dict) and isinstance(new_form, dict):
                 return diff_form(file, old_form, new_form)
-    except (etree.XMLSyntaxError, json.JSONDecodeError):
-        pass  # a draft that does not parse yet is still a changed file
+    except (etree.XMLSyntaxError, json.JSONDecodeError, RecursionError, MemoryError):
+        pass  # a draft that does not parse yet (or nests too deep to walk) is still a changed file
     return [Change(file, "changed", "文件", "", file, ("文件无法解析，未逐项比较",))]
 
 
@@ -60,7 +60,7 @@ def _title(file: str, text: str) -> str:
             form: Any = json.loads(text)
             return str(form.get("title") or file) if isinstance(form, dict) else file
         root = parse_xml(text)
-    except (etree.XMLSyntaxError, json.JSONDecodeError):
+    except (etree.XMLSyntaxError, json.JSONDecodeError, RecursionError, MemoryError):
         return file
     process = root.find(f"{{{BPMN_NS}}}process")
     return str((process if process is not None else root).get("name") or file)

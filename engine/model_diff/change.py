@@ -30,6 +30,10 @@ Facts = Mapping[str, FactValue]
 FINGERPRINT = "其他设置已修改"  # a fact holding a digest of everything not listed: shown as this label only
 _SHORT = 60    # longer single-line texts are shown as the changed excerpt only
 _CONTEXT = 12  # characters kept around a changed excerpt
+_MIDDLE = 200  # characters of a changed excerpt or script line shown at most
+_MAX_LINES = 2_000  # lines, and characters below, beyond which a text is not compared line by line
+_MAX_TEXT = 200_000
+TOO_LONG = "内容已修改（过长，不逐行显示）"
 
 
 @dataclass(frozen=True)
@@ -98,9 +102,17 @@ def _value_line(label: str, before: str, after: str) -> str:
 
 
 def _text_lines(label: str, before: str, after: str) -> list[str]:
-    diff = difflib.ndiff(before.splitlines(), after.splitlines())
+    old_lines, new_lines = before.splitlines(), after.splitlines()
+    if len(old_lines) + len(new_lines) > _MAX_LINES or len(before) + len(after) > _MAX_TEXT:
+        return [f"{label}：{TOO_LONG}"]
+    # Whole lines only (no intra-line hints like ndiff's), with difflib's junk heuristic: cheap enough here.
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)
+    lines = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            lines += [("-", line) for line in old_lines[i1:i2]] + [("+", line) for line in new_lines[j1:j2]]
     # Keep indentation: in a script it is meaning, not layout.
-    return [f"{label}：{line[0]} {line[2:].rstrip()}" for line in diff if line[:1] in "+-" and line[2:].strip()]
+    return [f"{label}：{sign} {_cut_line(line.rstrip())}" for sign, line in lines if line.strip()]
 
 
 def _set_lines(label: str, before: frozenset[Ref], after: frozenset[Ref]) -> list[str]:
@@ -117,19 +129,28 @@ def _as_text(value: FactValue) -> str:
 
 
 def _excerpts(before: str, after: str) -> tuple[str, str]:
-    """The differing middle of two long texts with a little context, marked with …."""
-    opcodes = [op for op in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
-               if op[0] != "equal"]
-    if not opcodes:
+    """The differing middle of two long texts with a little context, marked with …; linear in their length."""
+    limit = min(len(before), len(after))
+    start = 0
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0  # characters the two texts share at their end, not overlapping the shared start
+    while end < limit - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    if start == len(before) == len(after):
         return before, after
-    start_a, start_b = opcodes[0][1], opcodes[0][3]
-    end_a, end_b = opcodes[-1][2], opcodes[-1][4]
-    return (_window(before, start_a, end_a), _window(after, start_b, end_b))
+    return _window(before, start, len(before) - end), _window(after, start, len(after) - end)
 
 
 def _window(text: str, start: int, end: int) -> str:
     left, right = max(0, start - _CONTEXT), min(len(text), end + _CONTEXT)
+    if end - start > _MIDDLE:
+        right = start + _MIDDLE  # a long rewrite shows how it begins
     return ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+
+
+def _cut_line(line: str) -> str:
+    return line if len(line) <= _MIDDLE else line[:_MIDDLE] + "…"
 
 
 def _cut(text: str) -> str:

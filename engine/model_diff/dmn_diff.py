@@ -66,8 +66,8 @@ def _elements(root: Any) -> dict[Key, tuple[Any, str, int]]:
 
 def _moved_rules(old: dict[Key, tuple[Any, str, int]], new: dict[Key, tuple[Any, str, int]]) -> set[Key]:
     kept_old = [k for k, v in old.items() if v[2] and k in new]
-    kept_new = [k for k, v in new.items() if v[2] and k in old]
-    return {key for rank, key in enumerate(kept_old) if kept_new.index(key) != rank}
+    rank_new = {key: rank for rank, key in enumerate(k for k, v in new.items() if v[2] and k in old)}
+    return {key for rank, key in enumerate(kept_old) if rank_new[key] != rank}
 
 
 def _facts(element: Any, name: str, number: int, moved: bool) -> Facts:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from engine.case_moves import dry_run, migrate_cases, undo_migration
 from engine.errors import InvalidTransition, NotAllowed
-from engine.models import AuditEntry, Case, SpecVersion
+from engine.models import AuditEntry, Case, CaseMigration, SpecVersion, Task
 from engine.specs import read_sources
 
 from .scenario import BPMN_DIR, Scenario, instrument
@@ -23,10 +25,14 @@ def sc(any_database, clock) -> Scenario:
     return Scenario(any_database, clock, restart=False)
 
 
-def _publish_three_day_reminder(sc: Scenario) -> int:
+def _publish_three_day_reminder(sc: Scenario, timer: str = NEW_TIMER) -> int:
     sources = read_sources(BPMN_DIR)
     assert sources["verification_request.bpmn"].count(OLD_TIMER) == 1
-    sources["verification_request.bpmn"] = sources["verification_request.bpmn"].replace(OLD_TIMER, NEW_TIMER)
+    sources["verification_request.bpmn"] = sources["verification_request.bpmn"].replace(OLD_TIMER, timer)
+    return _publish(sc, sources)
+
+
+def _publish(sc: Scenario, sources: dict[str, str]) -> int:
     with sc.session() as s:
         sc.engine.registry.deploy_sources(s, sources, sc.clock(), created_by="policy")
         return s.scalars(select(SpecVersion.id).where(SpecVersion.process_id == "verification_request",
@@ -119,3 +125,85 @@ def test_only_policy_staff_migrate(sc):
     with sc.db.factory() as s:
         assert s.get(Case, cases["late"]).spec_version_id != target
         assert not s.scalars(select(AuditEntry).where(AuditEntry.action == "case_migrated")).all()
+
+
+def _snapshot(sc: Scenario) -> tuple:
+    """Everything a dry run must leave untouched: case rows, open task rows, audit and migration records."""
+    with sc.db.factory() as s:
+        cases = s.execute(select(Case.id, Case.version, Case.spec_version_id, Case.state, Case.next_timer_at,
+                                 Case.updated_at).order_by(Case.id)).all()
+        tasks = s.execute(select(Task.id, Task.status, Task.due_at).order_by(Task.id)).all()
+        audit = s.scalar(select(func.count()).select_from(AuditEntry))
+        migrations = s.scalar(select(func.count()).select_from(CaseMigration))
+    return cases, tasks, audit, migrations
+
+
+def test_a_dry_run_really_moves_each_case_and_leaves_no_trace(sc):
+    cases = _cases(sc)
+    target = _publish_three_day_reminder(sc)
+    before = _snapshot(sc)
+    with sc.db.factory() as s:
+        checks = {c.case_id: c for c in dry_run(s, sc.engine, target)}
+        s.rollback()
+    assert checks[cases["late"]].can_move and checks[cases["not_accepted"]].can_move
+    assert _snapshot(sc) == before
+
+
+# A typo in the new timer expression: it parses, and fails only when a case arms the timer.
+BROKEN_TIMER = OLD_TIMER.replace(">reminder_at<", ">reminder_time(dedline, 3)<")
+
+
+def test_a_timer_expression_failing_on_a_case_is_its_reason_and_the_others_still_move(sc):
+    cases = _cases(sc)
+    target = _publish_three_day_reminder(sc, BROKEN_TIMER)
+    before = _snapshot(sc)
+    with sc.db.factory() as s:
+        checks = {c.case_id: c for c in dry_run(s, sc.engine, target)}
+        s.rollback()
+    assert _snapshot(sc) == before
+    late = checks[cases["late"]]  # its armed reminder is evaluated again on the move
+    assert not late.can_move and late.reasons[0].startswith("迁移时出错：") and "dedline" in late.reasons[0]
+    assert checks[cases["not_accepted"]].can_move  # has not reached the reminder yet
+    with sc.session() as s:
+        results = {r.case_id: r for r in migrate_cases(s, sc.engine, _policy(sc, s), target)}
+    assert {cid for cid, r in results.items() if r.moved} == {cases["not_accepted"]}
+    assert results[cases["late"]].reasons == late.reasons
+    assert sc.case(cases["late"]).spec_version_id != target
+    assert not sc.audit(cases["late"], "case_migrated")
+    assert sc.audit(cases["not_accepted"], "case_migrated")
+
+
+def test_an_open_task_whose_form_changed_cannot_move(sc):
+    cases = _cases(sc)
+    sources = read_sources(BPMN_DIR)
+    form = json.loads(sources["verify.schema.json"])
+    form["properties"]["seal_no"] = {"type": "string", "title": "封印编号"}
+    form["required"] = [*form.get("required", []), "seal_no"]
+    sources["verify.schema.json"] = json.dumps(form, ensure_ascii=False)
+    target = _publish(sc, sources)
+    with sc.db.factory() as s:
+        checks = {c.case_id: c for c in dry_run(s, sc.engine, target)}
+        s.rollback()
+    assert checks[cases["at_verify"]].reasons == ("「检定并出具结果」（办理中）的表单在新版本中有改动",)
+    assert checks[cases["not_accepted"]].can_move  # the changed form lies ahead of it
+    with sc.session() as s:
+        [result] = migrate_cases(s, sc.engine, _policy(sc, s), target, [cases["at_verify"]])
+    assert not result.moved and sc.case(cases["at_verify"]).spec_version_id != target
+
+
+def test_a_case_changed_meanwhile_is_reported_and_the_others_still_move(sc):
+    cases = _cases(sc)
+    target = _publish_three_day_reminder(sc)
+    with sc.db.factory() as s:
+        stale = s.get(Case, cases["late"])
+        assert stale is not None
+        s.commit()  # the session keeps the row as read (no expiry on commit)
+        with sc.session() as other:  # a clerk or the timer sweep changes the case meanwhile
+            other.execute(update(Case.__table__).where(Case.id == stale.id).values(version=stale.version + 1))
+        with s.begin():
+            results = {r.case_id: r for r in migrate_cases(
+                s, sc.engine, _policy(sc, s), target, [cases["late"], cases["not_accepted"]])}
+    assert results[cases["late"]].reasons == ("迁移时出错：案件刚被他人办理或被定时任务改动，请重新预演后再迁移",)
+    assert results[cases["not_accepted"]].moved
+    assert sc.case(cases["late"]).spec_version_id != target
+    assert sc.case(cases["not_accepted"]).spec_version_id == target

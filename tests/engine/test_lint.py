@@ -165,14 +165,34 @@ def test_xsd_error_points_at_the_element(production: dict[str, str]) -> None:
     sources = edited(production, VR, '<bpmn:userTask id="verify"', '<bpmn:userTask colour="red" id="verify"')
     (problem,) = lint_sources(sources)
     assert (problem.element_id, problem.element_name) == ("verify", "检定并出具结果")
-    assert re.match(r"不符合 BPMN 2\.0 规范（第\d+行）：Element 'userTask', attribute 'colour'", problem.message)
+    assert re.fullmatch(r"不符合 BPMN 2\.0 规范（第\d+行）：用户任务（userTask）不允许有属性 colour", problem.message)
+
+
+def test_xsd_errors_are_in_chinese(production: dict[str, str]) -> None:
+    sources = edited(production, VR, '<bpmn:scriptTask id="start_clock"', '<bpmn:scriptTask id="start clock"')
+    sources = edited(sources, VR, 'id="flow_record_receipt_to_start_clock" sourceRef="record_receipt"',
+                     'id="flow_record_receipt_to_start_clock"')
+    messages = [re.sub(r"（第\d+行）", "", p.message) for p in lint_sources(sources) if p.message.startswith("不符合")]
+    assert messages == [
+        "不符合 BPMN 2.0 规范：脚本任务（scriptTask）的 id「start clock」无效或重复：id 须以字母或下划线开头，"
+        "只含字母、数字、下划线、连字符和点，且在文件中不能重复",
+        "不符合 BPMN 2.0 规范：顺序流（sequenceFlow）缺少必需的属性 sourceRef",
+    ]
+
+
+def test_exclusive_flow_without_condition_is_explained_in_chinese(production: dict[str, str]) -> None:
+    condition = ('<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">acceptance == "accept"'
+                 "</bpmn:conditionExpression>")
+    assert lint_sources(edited(production, VR, condition, "")) == [Problem(
+        VR, "flow_application_accepted_to_receipt_merge", "受理",
+        "SpiffWorkflow 无法解析：排他网关流出的顺序流没有条件：除默认顺序流外，每条流出的顺序流都要写条件")]
 
 
 def test_spiffworkflow_parse_error_points_at_the_element(production: dict[str, str]) -> None:
     sources = edited(production, "verification_period.dmn", "<text>6</text>", "<text>6 +</text>")
     (problem,) = lint_sources(sources)
     assert (problem.file, problem.element_id) == ("verification_period.dmn", "rule_pressure_gauge_out_1")
-    assert problem.message.startswith("SpiffWorkflow 无法解析：Malformed Output Expression")
+    assert problem.message == "SpiffWorkflow 无法解析：决策表输出表达式「6 +」有语法错误：第1行 invalid syntax"
 
 
 def test_script_and_condition_syntax_errors(production: dict[str, str]) -> None:

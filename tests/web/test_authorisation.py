@@ -119,9 +119,12 @@ RULES = "verification_request.bpmn"
 ROUTES |= {
     "rules.index": (_page("GET", lambda i: "/rules/"), {**POLICY_ONLY, "policy": 200}),
     "rules.editor": (_page("GET", lambda i: f"/rules/files/{RULES}"), {**POLICY_ONLY, "policy": 200}),
-    "rules.save": (_page("POST", lambda i: f"/rules/files/{RULES}/draft"), {**POLICY_ONLY, "policy": 422}),  # no JSON
+    # The editor's JSON endpoints: 401 rather than a redirect when signed out (the page keeps the diagram).
+    "rules.rule_drafts.save": (_page("POST", lambda i: f"/rules/files/{RULES}/draft"),
+                               {**POLICY_ONLY, "anonymous": 401, "policy": 422}),  # no JSON
     "rules.discard": (_page("POST", lambda i: f"/rules/files/{RULES}/discard"), {**POLICY_ONLY, "policy": 302}),
-    "rules.preview_form": (_page("POST", lambda i: "/rules/forms/preview"), {**POLICY_ONLY, "policy": 422}),
+    "rules.rule_drafts.preview_form": (_page("POST", lambda i: "/rules/forms/preview"),
+                                       {**POLICY_ONLY, "anonymous": 401, "policy": 422}),
     "rule_releases.publish_drafts": (_page("POST", lambda i: "/rules/publish"), {**POLICY_ONLY, "policy": 302}),
     "rule_releases.history": (_page("GET", lambda i: f"/rules/files/{RULES}/history"),
                               {**POLICY_ONLY, "policy": 200}),

@@ -178,3 +178,30 @@ def test_the_form_editor_previews_the_form_and_reports_invalid_json(live_server,
     page.wait_for_selector("#form-preview .field-error:has-text('JSON 格式错误')")
     screenshot(page, "rules-form-editor")
 
+
+
+def test_a_failed_save_says_why_in_chinese_and_keeps_the_edit(live_server, page):
+    sign_in(page, live_server, "policy")
+    page.goto(f"{live_server}/rules/files/record_receipt.schema.json")
+    page.wait_for_selector("#form-preview #f-received_on")
+    edited = page.input_value("#form-json").replace('"title": "收到受检器具日期"', '"title": "实际收到日期"', 1)
+    page.fill("#form-json", edited)
+    page.route("**/draft", lambda route: route.fulfill(status=502, body="<html>Bad Gateway</html>",
+                                                       content_type="text/html"))
+    _save(page, "服务器的回复无法识别（状态 502）")
+    page.unroute("**/draft")
+    page.context.clear_cookies()  # the sign-in expired while the editor was open
+    _save(page, "登录已过期，请在新标签页重新登录后再保存")
+    assert page.input_value("#form-json") == edited
+    assert "Unexpected token" not in page.inner_text("#save-status")
+
+    other = page.context.new_page()  # signs in again in another tab: a new session and CSRF secret
+    sign_in(other, live_server, "policy")
+    _save(page, "草稿已保存，没有问题")  # the page takes the new token and retries once
+    other.goto(f"{live_server}/rules/files/record_receipt.schema.json")  # a colleague's tab saves over it
+    other.fill("#form-json", edited.replace("实际收到日期", "收到日期（同事）", 1))
+    _save(other, "草稿已保存")
+    other.close()
+    _save(page, "文件已被他人修改/发布，请刷新后合并")
+    assert page.locator("#save-status a:has-text('下载我的修改')").count() == 1
+    assert page.input_value("#form-json") == edited

@@ -7,12 +7,14 @@ import json
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine import AuditEntry, live_sources
+from engine import AuditEntry, User, drafts, live_sources
+from engine.models import RuleFileRevision
 from web.system import get_system
 
-from .conftest import csrf_token
+from .conftest import Auth, csrf_token
 from .rules_world import (
     DIAGRAM,
     LANE_REF,
@@ -31,10 +33,18 @@ def _live(app, name: str) -> str:
         return live_sources(s)[name]
 
 
-def _save(client, name: str, content: str, version: int | None = None):
-    token = csrf_token(client, f"/rules/files/{name}")
-    return client.post(f"/rules/files/{name}/draft", json={"content": content, "version": version},
-                       headers={"X-CSRFToken": token})
+def _save(client, name: str, content: str, token: str | None = None, base: int | None = 1):
+    csrf = csrf_token(client, "/rules/")
+    return client.post(f"/rules/files/{name}/draft", json={"content": content, "base_revision": base, "token": token},
+                       headers={"X-CSRFToken": csrf})
+
+
+def _publish(client, *names: str, note: str = "", tokens: dict | None = None):
+    """Tick ``names`` on the model list and publish them with the tokens the list shows (or ``tokens``)."""
+    html = client.get("/rules/").get_data(as_text=True)
+    shown = dict(re.findall(r'name="token:([^"]+)" value="([^"]*)"', html))
+    form = {"file_name": list(names), "note": note, **{f"token:{n}": (tokens or shown)[n] for n in names}}
+    return _post(client, "/rules/publish", form)
 
 
 def _editor_data(client, name: str) -> dict:
@@ -90,15 +100,18 @@ def test_a_draft_with_a_lint_error_names_the_element_and_cannot_be_published(app
     assert [(p["file"], p["element_id"], p["element_name"]) for p in body["problems"]] == [
         (DIAGRAM, "accept_application", "受理检定申请")]
     editor = _editor_data(client, DIAGRAM)  # reopened on the draft, with its problem
-    assert LANE_REF not in editor["content"] and editor["version"] == body["version"]
+    assert LANE_REF not in editor["content"] and editor["token"] == body["token"]
     assert [p["element_id"] for p in editor["problems"]] == ["accept_application"]
+    assert editor["publishable"] is False and [p["element_id"] for p in body["alone"]] == ["accept_application"]
     listing = client.get("/rules/").get_data(as_text=True)
-    assert "受理检定申请" in listing and re.search(r'<button type="submit" class="primary" disabled', listing)
+    assert "受理检定申请" in listing and re.search(rf'value="{DIAGRAM}" disabled', listing)
     before = current_version(app)
-    refused = _post(client, "/rules/publish")
+    refused = _publish(client, DIAGRAM)  # the server checks anyway
     assert refused.status_code == 422 and "未发布" in refused.get_data(as_text=True)
     assert current_version(app) == before
-    assert _save(client, DIAGRAM, text, body["version"]).get_json()["problems"] == []
+    fixed = _save(client, DIAGRAM, text, body["token"]).get_json()
+    assert fixed["problems"] == [] and fixed["token"] != body["token"]
+    assert _editor_data(client, DIAGRAM)["publishable"] is True
 
 
 def test_a_bad_save_is_refused_with_field_errors_or_a_conflict(app, client, auth):
@@ -112,7 +125,10 @@ def test_a_bad_save_is_refused_with_field_errors_or_a_conflict(app, client, auth
     assert first.status_code == 200
     stale = _save(client, ROUTING, text, None)  # opened before the draft existed
     assert stale.status_code == 409
-    assert _save(client, ROUTING, text, first.get_json()["version"] + 5).status_code == 409
+    assert stale.get_json()["error"] == "文件已被他人修改/发布，请刷新后合并"
+    assert "policy 在您打开后保存了" in stale.get_json()["detail"]
+    assert _save(client, ROUTING, text, "0" * 32).status_code == 409
+    assert _save(client, ROUTING, text, first.get_json()["token"], base=None).status_code == 409
 
 
 def test_publishing_a_valid_draft_starts_new_cases_on_the_new_version_and_history_shows_it(app, client, auth):
@@ -120,7 +136,7 @@ def test_publishing_a_valid_draft_starts_new_cases_on_the_new_version_and_histor
     old_version = current_version(app)
     auth.login("policy")
     assert _save(client, DIAGRAM, _live(app, DIAGRAM).replace(OLD_REMINDER, NEW_REMINDER, 1)).status_code == 200
-    done = _post(client, "/rules/publish", {"note": "提醒提前到期限前3个工作日"})
+    done = _publish(client, DIAGRAM, note="提醒提前到期限前3个工作日")
     assert done.status_code == 302
     assert "已发布" in client.get("/rules/").get_data(as_text=True)
     new_version = current_version(app)
@@ -136,7 +152,7 @@ def test_rollback_publishes_the_old_text_again(app, client, auth):
     auth.login("policy")
     old = _live(app, ROUTING)
     _save(client, ROUTING, old.replace("兜底规则：", "兜底规则（修订）："))
-    _post(client, "/rules/publish")
+    _publish(client, ROUTING)
     assert _live(app, ROUTING) != old
     answer = _post(client, f"/rules/files/{ROUTING}/rollback", {"number": "1"}, f"/rules/files/{ROUTING}/history")
     assert answer.status_code == 302
@@ -149,10 +165,12 @@ def test_discarding_a_draft_reopens_the_published_text(app, client, auth):
     auth.login("policy")
     _save(client, ROUTING, _live(app, ROUTING).replace("兜底规则：", "兜底规则（草稿）："))
     draft = _editor_data(client, ROUTING)
-    assert "兜底规则（草稿）" in draft["content"] and draft["version"] is not None
-    assert _post(client, f"/rules/files/{ROUTING}/discard", page=f"/rules/files/{ROUTING}").status_code == 302
+    assert "兜底规则（草稿）" in draft["content"] and draft["token"] is not None
+    discarded = _post(client, f"/rules/files/{ROUTING}/discard", page=f"/rules/files/{ROUTING}")
+    assert discarded.status_code == 302 and discarded.headers["Location"] == f"/rules/files/{ROUTING}"
     published = _editor_data(client, ROUTING)
-    assert "兜底规则（草稿）" not in published["content"] and published["version"] is None
+    assert "兜底规则（草稿）" not in published["content"] and published["token"] is None
+    assert published["base_revision"] == 1
 
 
 def test_the_form_preview_draws_the_form_or_says_why_not(app, client, auth):
@@ -162,7 +180,7 @@ def test_the_form_preview_draws_the_form_or_says_why_not(app, client, auth):
                        headers={"X-CSRFToken": token})
     assert good.status_code == 200 and 'name="outcome"' in good.get_data(as_text=True)
     bad = client.post("/rules/forms/preview", json={"content": "{\"type\": "}, headers={"X-CSRFToken": token})
-    assert bad.status_code == 422 and "JSON 格式错误" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "JSON 格式错误" in bad.get_json()["error"]
 
 
 @pytest.fixture
@@ -172,7 +190,7 @@ def moved_world(app, client, auth):
     received(app, at_verify)
     auth.login("policy")
     _save(client, DIAGRAM, _live(app, DIAGRAM).replace(OLD_REMINDER, NEW_REMINDER, 1))
-    _post(client, "/rules/publish")
+    _publish(client, DIAGRAM)
     return {"waiting": waiting, "at_verify": at_verify, "target": current_version(app)}
 
 
@@ -207,3 +225,123 @@ def test_migrating_all_moves_every_movable_case(app, client, moved_world):
     assert case_row(app, moved_world["waiting"]).spec_version_id == target
     assert case_row(app, moved_world["at_verify"]).spec_version_id == target
     assert "已迁移 2 件" in client.get(f"/rules/versions/{target}/migrate").get_data(as_text=True)
+
+
+def _drafts(app) -> dict[str, str]:
+    with app.app_context(), get_system().readers() as s:
+        return {name: d.content for name, d in drafts(s).items()}
+
+
+def _colleague(app) -> FlaskClient:
+    """A second policy user (policy2) signed in on a client of their own."""
+    with app.app_context(), get_system().sessions() as s, s.begin():
+        policy = s.scalars(select(User).where(User.username == "policy")).one()
+        s.add(User(username="policy2", display_name="政策同事", password_hash=policy.password_hash,
+                   organisation_id=policy.organisation_id, roles=policy.roles, active=True))
+    other = app.test_client()
+    Auth(other).login("policy2")
+    return other
+
+
+def _routing(app, label: str) -> str:
+    return _live(app, ROUTING).replace("兜底规则：", f"兜底规则（{label}）：")
+
+
+def test_a_save_from_an_editor_opened_before_a_colleague_published_is_refused(app, client, auth):
+    auth.login("policy")
+    opened = _editor_data(client, ROUTING)  # revision 1, no draft
+    other = _colleague(app)
+    _save(other, ROUTING, _routing(app, "同事"))
+    assert _publish(other, ROUTING).status_code == 302
+    answer = _save(client, ROUTING, _routing(app, "我"), opened["token"], opened["base_revision"])
+    assert answer.status_code == 409
+    assert answer.get_json()["error"] == "文件已被他人修改/发布，请刷新后合并"
+    assert "第 2 版" in answer.get_json()["detail"]
+    assert "兜底规则（同事）" in _live(app, ROUTING) and not _drafts(app)
+
+
+def test_publishing_takes_only_the_ticked_drafts_with_the_tokens_seen(app, client, auth):
+    form = "verify.schema.json"
+    other = _colleague(app)
+    _save(other, form, _live(app, form).replace("检定", "检定（同事）", 1))
+    auth.login("policy")
+    _save(client, ROUTING, _routing(app, "我"))
+    listing = client.get("/rules/").get_data(as_text=True)
+    assert re.search(rf'value="{ROUTING}" checked', listing)  # mine is ticked, the colleague's is not
+    assert re.search(rf'value="{form}" aria-label', listing)
+    nothing = _post(client, "/rules/publish", {"note": "未勾选"})
+    assert nothing.status_code == 302 and "请勾选要发布的草稿" in client.get("/rules/").get_data(as_text=True)
+    assert set(_drafts(app)) == {ROUTING, form}
+    seen = dict(re.findall(r'name="token:([^"]+)" value="([^"]*)"', listing))
+    _save(other, ROUTING, _routing(app, "同事改"), seen[ROUTING])  # changed after I looked
+    stale = _publish(client, ROUTING, tokens=seen)
+    assert stale.status_code == 409 and f"{ROUTING} 的草稿已被他人修改" in stale.get_data(as_text=True)
+    assert "兜底规则（" not in _live(app, ROUTING)
+    assert _publish(client, ROUTING).status_code == 302
+    assert "兜底规则（同事改）" in _live(app, ROUTING) and set(_drafts(app)) == {form}
+
+
+def test_a_broken_draft_does_not_block_publishing_another(app, client, auth):
+    auth.login("policy")
+    _save(client, DIAGRAM, _live(app, DIAGRAM).replace(LANE_REF, ""))
+    _save(client, ROUTING, _routing(app, "修订"))
+    listing = client.get("/rules/").get_data(as_text=True)
+    assert re.search(rf'value="{DIAGRAM}" disabled', listing) and re.search(rf'value="{ROUTING}" checked', listing)
+    assert "1 处问题" in listing and "可以发布" in listing
+    editor = client.get(f"/rules/files/{ROUTING}").get_data(as_text=True)
+    assert "发布此文件" in editor and "发布全部草稿" not in editor
+    token = re.search(rf'name="token:{ROUTING}" id="publish-token" value="([^"]+)"', editor).group(1)
+    done = _post(client, "/rules/publish", {"file_name": ROUTING, f"token:{ROUTING}": token})  # the editor's button
+    assert done.status_code == 302
+    assert "兜底规则（修订）" in _live(app, ROUTING) and set(_drafts(app)) == {DIAGRAM}
+
+
+def test_every_failure_of_the_draft_endpoint_is_json_in_chinese(app, client, auth, monkeypatch):
+    url = f"/rules/files/{ROUTING}/draft"
+    body = {"content": _live(app, ROUTING), "base_revision": 1, "token": None}
+    for answer in (client.post(url, json=body), client.post("/rules/forms/preview", json={"content": "{}"})):
+        assert answer.status_code == 401  # never a redirect to the sign-in page
+        assert answer.get_json()["error"] == "登录已过期，请在新标签页重新登录后再保存"
+    auth.login("policy")
+    no_token = client.post(url, json=body)
+    assert no_token.status_code == 400 and "安全令牌" in no_token.get_json()["error"]
+    headers = {"X-CSRFToken": no_token.get_json()["csrf_token"]}  # the page retries with it
+    too_big = client.post(url, json={**body, "content": "x" * (4 * 1024 * 1024)}, headers=headers)
+    assert too_big.status_code == 413 and "太大" in too_big.get_json()["error"]
+    monkeypatch.setattr("web.rule_drafts.save_draft", lambda *a, **k: 1 / 0)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    crashed = client.post(url, json=body, headers=headers)
+    assert crashed.status_code == 500 and "修改仍在页面上" in crashed.get_json()["error"]
+    monkeypatch.undo()
+    assert client.post(url, json=body, headers=headers).status_code == 200
+    clerk = app.test_client()
+    Auth(clerk).login("shenyang_institute")
+    refused = clerk.post(url, json=body, headers={"X-CSRFToken": csrf_token(clerk, "/")})
+    assert refused.status_code == 403 and "政策管理人员" in refused.get_json()["error"]
+
+
+def test_a_new_files_history_shows_its_draft_and_discarding_it_returns_to_the_list(app, client, auth):
+    auth.login("policy")
+    name = "extra_note.schema.json"
+    form = {"type": "object", "title": "补充说明", "properties": {"note": {"type": "string", "title": "说明"}}}
+    assert _save(client, name, json.dumps(form, ensure_ascii=False), base=None).status_code == 200
+    assert "补充说明" in client.get("/rules/").get_data(as_text=True)
+    history = client.get(f"/rules/files/{name}/history")
+    assert history.status_code == 200 and "尚未发布" in history.get_data(as_text=True)
+    discarded = _post(client, f"/rules/files/{name}/discard", page=f"/rules/files/{name}")
+    assert discarded.headers["Location"] == "/rules/"
+    assert client.get(f"/rules/files/{name}/history").status_code == 404
+
+
+def test_a_rollback_that_would_break_the_rules_lists_the_problems(app, client, auth, clock):
+    text = _live(app, ROUTING)
+    with app.app_context(), get_system().sessions() as s, s.begin():  # a revision that no longer fits
+        s.add(RuleFileRevision(file_name=ROUTING, number=2, content="<definitions", content_hash="-",
+                               source="editor", note="", published_by="policy", published_at=clock()))
+    auth.login("policy")
+    _save(client, ROUTING, text, base=2)  # published over it as revision 3
+    assert _publish(client, ROUTING).status_code == 302
+    refused = _post(client, f"/rules/files/{ROUTING}/rollback", {"number": "2"}, f"/rules/files/{ROUTING}/history")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "不能回滚到第 2 版" in page and "发布前须修改的问题" in page
+    assert ROUTING in re.search(r'class="error-summary rule-problems".*?</div>', page, re.S).group(0)

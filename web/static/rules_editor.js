@@ -1,10 +1,13 @@
 // The rule editor page around any editor (bpmn-js, dmn-js, the form's JSON): saving the draft, the problem
 // list (this file's problems first; clicking one selects its element), the publish button's state and
 // the unsaved-changes warning. An editor registers itself with QjRules.register({content, select}).
+// A save sends what the editor started from (the latest revision and the draft token); whatever fails,
+// the server answers JSON with a Chinese message, and the diagram stays in the page unsaved.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("rule-editor-data").textContent);
   var csrf = document.querySelector('input[name="csrf_token"]').value;
+  var publishToken = document.getElementById("publish-token");
   var status = document.getElementById("save-status");
   var list = document.getElementById("problems");
   var summary = document.getElementById("problems-summary");
@@ -12,7 +15,8 @@
   var publishButton = document.getElementById("publish");
   var editor = null;
   var dirty = false;
-  var hasDraft = data.version !== null || !publishButton.disabled;
+  var hasDraft = data.token !== null;
+  var publishable = data.publishable;
 
   function say(text, isError) {
     status.textContent = text;
@@ -60,11 +64,13 @@
       summary.className = "ok-text";
     } else {
       summary.textContent = "共 " + problems.length + " 处问题：本文件 " + own.length + " 处" +
-        (other.length ? "，其他文件 " + other.length + " 处" : "") + "。修改后才能发布；点击问题定位到元素。";
+        (other.length ? "，其他文件 " + other.length + " 处" : "") + "。" +
+        (publishable ? "其他文件的问题不妨碍单独发布本文件。" : "修改后才能发布；点击问题定位到元素。");
       summary.className = "field-error";
     }
-    publishButton.disabled = problems.length > 0 || !hasDraft;
-    publishButton.title = problems.length ? "规则仍有问题，修改后才能发布" : (hasDraft ? "" : "没有草稿");
+    publishButton.disabled = !publishable;
+    publishButton.title = publishable ? "只发布本文件的草稿" :
+      (hasDraft ? "本文件的草稿单独发布仍有问题（或须先刷新合并），修改后才能发布" : "没有草稿");
   }
 
   function select(id) {
@@ -80,31 +86,78 @@
     return "未保存：" + (body.error || "错误 " + status) + (body.detail ? "。" + body.detail : "");
   }
 
+  // The reply as {status, body}; a reply that is not JSON (a proxy's error page) gets a message of its own.
+  function answerOf(response) {
+    return response.text().then(function (text) {
+      try { return { status: response.status, body: JSON.parse(text) }; } catch (e) {
+        return { status: response.status, body: { error: "服务器的回复无法识别（状态 " + response.status + "）",
+          detail: "修改仍在页面上，请稍后再保存" } };
+      }
+    });
+  }
+
+  function post(text) {
+    return fetch(data.urls.save, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: JSON.stringify({ content: text, base_revision: data.base_revision, token: data.token })
+    }).then(answerOf);
+  }
+
+  function renewCsrf(token) {
+    csrf = token;
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) { input.value = token; });
+  }
+
+  // After a conflict: the user's text as a file to download, to merge after reloading.
+  function offerDownload(text) {
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+    link.download = data.file;
+    link.textContent = "下载我的修改";
+    status.appendChild(document.createTextNode(" "));
+    status.appendChild(link);
+  }
+
+  function saved(body) {
+    data.token = body.token;
+    publishToken.value = body.token;
+    hasDraft = true;
+    publishable = body.alone.length === 0;
+    dirty = false;
+    render(body.problems);
+    var badge = document.getElementById("draft-badge");
+    badge.textContent = "草稿（已保存）";
+    badge.className = "badge warn";
+    var stale = document.getElementById("stale-draft");
+    if (stale) { stale.hidden = true; }
+    say(body.problems.length ? "草稿已保存，有 " + body.problems.length + " 处问题" : "草稿已保存，没有问题",
+      body.problems.length > 0);
+  }
+
   function save() {
     if (!editor) { return; }
     saveButton.disabled = true;
     say("正在保存……");
-    editor.content().then(function (text) {
-      return fetch(data.urls.save, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ content: text, version: data.version })
-      });
-    }).then(function (response) {
-      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    var text = null;
+    editor.content().then(function (found) {
+      text = found;
+      return post(text);
     }).then(function (answer) {
-      if (answer.status !== 200) { say(failure(answer.status, answer.body), true); return; }
-      data.version = answer.body.version;
-      hasDraft = true;
-      dirty = false;
-      render(answer.body.problems);
-      var badge = document.getElementById("draft-badge");
-      badge.textContent = "草稿（已保存）";
-      badge.className = "badge warn";
-      say(answer.body.problems.length ? "草稿已保存，有 " + answer.body.problems.length + " 处问题" : "草稿已保存，没有问题",
-        answer.body.problems.length > 0);
+      if (answer.status === 400 && answer.body.csrf_token) {  // signed in again elsewhere: retry once
+        renewCsrf(answer.body.csrf_token);
+        return post(text);
+      }
+      return answer;
+    }).then(function (answer) {
+      if (answer.status !== 200) {
+        say(failure(answer.status, answer.body), true);
+        if (answer.status === 409) { offerDownload(text); }
+        return;
+      }
+      saved(answer.body);
     }).catch(function (err) {
-      say("未保存：" + (err && err.message ? err.message : err), true);
+      say("未保存（网络错误：" + (err && err.message ? err.message : err) + "），修改仍在页面上", true);
     }).then(function () { saveButton.disabled = false; });
   }
 

@@ -1,5 +1,6 @@
 // The form editor: the JSON Schema as text, with a live preview drawn by the server the way task pages
-// draw forms (POST /rules/forms/preview); invalid JSON shows the error instead of the preview.
+// draw forms (POST /rules/forms/preview); any failure (invalid JSON, an expired sign-in) answers JSON
+// with a Chinese message, shown instead of the preview.
 (function () {
   "use strict";
   var rules = window.QjRules;
@@ -14,8 +15,21 @@
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ content: text.value })
-    }).then(function (response) { return response.text(); }).then(function (html) {
-      preview.innerHTML = html;  // rendered and escaped by the server's template
+    }).then(function (response) {
+      return response.text().then(function (body) {
+        if (response.ok) {
+          preview.innerHTML = body;  // rendered and escaped by the server's template
+          return;
+        }
+        var message;
+        try { message = JSON.parse(body).error; } catch (e) { message = "预览失败（状态 " + response.status + "）"; }
+        var p = document.createElement("p");
+        p.className = "field-error";
+        p.setAttribute("role", "alert");
+        p.textContent = message;
+        preview.textContent = "";
+        preview.appendChild(p);
+      });
     }).catch(function (err) {
       preview.textContent = "预览失败：" + (err && err.message ? err.message : err);
     });

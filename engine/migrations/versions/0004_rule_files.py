@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_by", sa.String(length=100), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(["updated_by_id"], ["user_account.id"]),
         sa.PrimaryKeyConstraint("file_name"),
     )
