@@ -8,15 +8,18 @@ colleague's broken draft does not stop anyone publishing theirs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine import (
     CALENDAR_FUNCTIONS,
+    Conflict,
     NotFound,
     Problem,
+    ValidationFailed,
     discard_draft,
     draft_problems_alone,
     drafts,
@@ -27,12 +30,13 @@ from engine import (
     live_sources,
     process_versions,
     rule_file_rows,
+    save_draft,
     workspace,
 )
 
 from . import rule_drafts
 from .rule_access import guard_policy
-from .system import get_session, write_session
+from .system import get_session, get_system, write_session
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 guard_policy(bp)
@@ -113,3 +117,31 @@ def discard(file_name: str) -> Any:
     else:
         flash(f"已放弃 {file_name} 的草稿")
     return redirect(url_for(".editor", file_name=file_name) if published else url_for(".index"))
+
+
+@bp.route("/forms/new", methods=("POST",))
+def new_form() -> Any:
+    """Start a new form file as a draft (an empty JSON Schema with its title) and open it in the editor."""
+    name = request.form.get("name", "").strip().removesuffix(".schema.json")
+    title = request.form.get("title", "").strip()
+    file_name = f"{name}.schema.json"
+    if not title:
+        flash("请填写表单标题", "error")
+        return redirect(url_for(".index", _anchor="kind-form"))
+    if file_name in workspace(get_session()):
+        flash(f"{file_name} 已存在，请换一个文件名", "error")
+        return redirect(url_for(".index", _anchor="kind-form"))
+    starter = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, "type": "object",
+               "properties": {}, "required": []}
+    try:
+        with write_session() as session:
+            save_draft(session, g.actor, file_name, json.dumps(starter, ensure_ascii=False, indent=2) + "\n",
+                       get_system().engine.clock(), base_revision=None, draft_token=None)
+    except ValidationFailed as exc:
+        flash("；".join(m for messages in exc.errors.values() for m in messages), "error")
+        return redirect(url_for(".index", _anchor="kind-form"))
+    except Conflict:
+        flash(f"{file_name} 刚被同事新建，请换一个文件名", "error")
+        return redirect(url_for(".index", _anchor="kind-form"))
+    flash(f"已新建表单草稿 {file_name}")
+    return redirect(url_for(".editor", file_name=file_name))

@@ -1,7 +1,7 @@
-"""Lint rules for form files: valid JSON Schema 2020-12, case facts read-only, and each form in use.
+"""Lint rules for form files: valid JSON Schema 2020-12 and case facts read-only.
 
-A form is used when a user task names it (``formJsonSchemaFilename``) or it starts a process
-(``<process>.start.schema.json``); any other form file is a leftover that nobody would ever see.
+A form no task uses is not a problem: replacing a form by a new file leaves the old one unused, and
+files cannot be deleted, so refusing unused forms would make a form impossible to replace.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import Any
 
 from jsonschema.exceptions import SchemaError
 
-from ..form_fields import form_fields, start_form_name
+from ..form_fields import form_fields
 from ..forms import check_schema
-from ..rule_xml import form_references
 from .problem import Problem
 from .rule_set import RuleSet
 
@@ -22,16 +21,10 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 
 def form_problems(rule_set: RuleSet) -> list[Problem]:
-    """Problems inside each form file, then a problem for each form no task or process uses."""
+    """Problems inside each form file."""
     problems = []
     for name, schema in rule_set.forms.items():
         problems += _schema_problems(name, schema, rule_set.sources[name])
-    used = _used_forms(rule_set)
-    for name, schema in rule_set.forms.items():
-        if name not in used:
-            problems.append(Problem(name, "", _title(schema), (
-                "表单未被使用：没有用户任务引用它（formJsonSchemaFilename），"
-                "它也不是流程的启动表单（<流程 id>.start.schema.json）")))
     return problems
 
 
@@ -66,13 +59,6 @@ def _schema_error(text: str) -> str:
         pointer = "".join(f"/{part}" for part in exc.path)
         return f"表单不是有效的 JSON Schema（位置 {pointer or '/'}）：{exc.message}"
     return ""
-
-
-def _used_forms(rule_set: RuleSet) -> set[str]:
-    used = {start_form_name(process_id) for process_id in rule_set.process_by_id()}
-    for _, process in rule_set.processes():
-        used |= {form for _, form in form_references(process)}
-    return used
 
 
 def _title(schema: dict[str, Any]) -> str:

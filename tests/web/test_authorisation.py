@@ -123,6 +123,7 @@ ROUTES |= {
     "rules.rule_drafts.save": (_page("POST", lambda i: f"/rules/files/{RULES}/draft"),
                                {**POLICY_ONLY, "anonymous": 401, "policy": 422}),  # no JSON
     "rules.discard": (_page("POST", lambda i: f"/rules/files/{RULES}/discard"), {**POLICY_ONLY, "policy": 302}),
+    "rules.new_form": (_page("POST", lambda i: "/rules/forms/new"), {**POLICY_ONLY, "policy": 302}),
     "rules.rule_drafts.preview_form": (_page("POST", lambda i: "/rules/forms/preview"),
                                        {**POLICY_ONLY, "anonymous": 401, "policy": 422}),
     "rule_releases.publish_drafts": (_page("POST", lambda i: "/rules/publish"), {**POLICY_ONLY, "policy": 302}),

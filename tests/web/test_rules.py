@@ -52,8 +52,9 @@ def _editor_data(client, name: str) -> dict:
     return json.loads(re.search(r'id="rule-editor-data">(.*?)</script>', html, re.S).group(1))
 
 
-def _post(client, path: str, data: dict | None = None, page: str = "/rules/"):
-    return client.post(path, data={"csrf_token": csrf_token(client, page), **(data or {})})
+def _post(client, path: str, data: dict | None = None, page: str = "/rules/", follow_redirects: bool = False):
+    return client.post(path, data={"csrf_token": csrf_token(client, page), **(data or {})},
+                       follow_redirects=follow_redirects)
 
 
 def _refusals(app) -> list[AuditEntry]:
@@ -171,6 +172,19 @@ def test_discarding_a_draft_reopens_the_published_text(app, client, auth):
     published = _editor_data(client, ROUTING)
     assert "兜底规则（草稿）" not in published["content"] and published["token"] is None
     assert published["base_revision"] == 1
+
+
+def test_a_new_form_starts_as_a_clean_draft_in_the_editor(app, client, auth):
+    auth.login("policy")
+    made = _post(client, "/rules/forms/new", {"name": "seal_check", "title": "封印核查"})
+    assert made.status_code == 302 and made.headers["Location"] == "/rules/files/seal_check.schema.json"
+    data = _editor_data(client, "seal_check.schema.json")
+    assert json.loads(data["content"])["title"] == "封印核查" and data["token"] is not None
+    assert data["publishable"]  # a form no task uses yet does not block publishing
+    again = _post(client, "/rules/forms/new", {"name": "seal_check", "title": "另一个"}, follow_redirects=True)
+    assert "seal_check.schema.json 已存在" in again.get_data(as_text=True)
+    bad = _post(client, "/rules/forms/new", {"name": "../x", "title": "坏名字"}, follow_redirects=True)
+    assert "文件名只能用小写字母" in bad.get_data(as_text=True)
 
 
 def test_the_form_preview_draws_the_form_or_says_why_not(app, client, auth):
