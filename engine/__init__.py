@@ -81,6 +81,7 @@ from .rule_files import (
 )
 from .rule_overview import (
     MigrationRow,
+    RevisionCases,
     RuleFileRow,
     VersionRow,
     draft_problems_alone,
@@ -90,6 +91,7 @@ from .rule_overview import (
     get_version,
     process_migrations,
     process_versions,
+    revision_case_counts,
     rule_file_rows,
     version_sources,
 )
@@ -143,6 +145,7 @@ __all__ = [
     "Problem",
     "PublishResult",
     "QiangjianError",
+    "RevisionCases",
     "Role",
     "RuleFileRow",
     "SHANGHAI",
@@ -207,6 +210,7 @@ __all__ = [
     "process_versions",
     "publish",
     "reassign_tasks",
+    "revision_case_counts",
     "rollback",
     "rule_file_rows",
     "save_draft",

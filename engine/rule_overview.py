@@ -136,6 +136,47 @@ def process_versions(session: Session, process_id: str | None = None) -> dict[st
     return result
 
 
+@dataclass(frozen=True)
+class RevisionCases:
+    """One revision of a decision table or form, with the cases running on process versions built from it."""
+
+    number: int
+    published_by: str
+    published_at: datetime
+    running: int
+    total: int
+
+
+def revision_case_counts(session: Session, kinds: tuple[str, ...] = ("decision", "form")) -> dict[
+        str, list[RevisionCases]]:
+    """Per decision-table and form file, its revisions (newest first) with how many cases use each text.
+
+    Cases run on process versions, and each version holds the exact text of every file it was built from;
+    a revision counts the cases on the versions holding its text (a rolled-back text counts for both
+    revisions that carry it).
+    """
+    counts: dict[int, dict[str, int]] = {}
+    for version_id, status, count in session.execute(
+            select(Case.spec_version_id, Case.status, func.count()).group_by(Case.spec_version_id, Case.status)):
+        counts.setdefault(version_id, {})[status] = count
+    by_text: dict[tuple[str, str], list[int]] = {}
+    for version_id, sources in session.execute(select(SpecVersion.id, SpecVersion.sources)):
+        for name, text in (sources or {}).items():
+            by_text.setdefault((name, text), []).append(version_id)
+    result: dict[str, list[RevisionCases]] = {}
+    revisions = session.scalars(select(RuleFileRevision).order_by(RuleFileRevision.file_name,
+                                                                  RuleFileRevision.number.desc()))
+    for revision in revisions:
+        if file_kind(revision.file_name) not in kinds:
+            continue
+        versions = by_text.get((revision.file_name, revision.content), [])
+        found = [counts.get(v, {}) for v in versions]
+        result.setdefault(revision.file_name, []).append(RevisionCases(
+            revision.number, revision.published_by, revision.published_at,
+            sum(c.get(CaseStatus.RUNNING.value, 0) for c in found), sum(sum(c.values()) for c in found)))
+    return result
+
+
 def get_version(session: Session, version_id: int) -> VersionRow:
     """The version row of ``version_id`` with its per-process number.
 

@@ -29,6 +29,7 @@ from engine import (
     lint_sources,
     live_sources,
     process_versions,
+    revision_case_counts,
     rule_file_rows,
     save_draft,
     workspace,
@@ -67,6 +68,7 @@ def index_page(note: str = "", status: int = 200) -> Any:
         n: file_title(n, d.content) for n, d in open_drafts.items() if n not in latest}
     mine = {n for n, d in open_drafts.items() if d.updated_by_id == g.user.id}
     return render_template("rules/index.html", files=files, versions=process_versions(session), drafts=open_drafts,
+                           revision_cases=revision_case_counts(session),
                            alone=alone, stale=stale, problems=list(dict.fromkeys(blocking)), titles=titles,
                            mine=mine, kinds=KIND_NAMES, sources=SOURCE_NAMES, note=note), status
 

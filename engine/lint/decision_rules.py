@@ -8,6 +8,7 @@ them is matched by some rule. Every rule names the regulation it encodes (《通
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from lxml import etree
@@ -22,9 +23,12 @@ from .decision_cells import (
     is_tuple_literal,
 )
 from .problem import Problem
+from .python_text import parse_python
 from .rule_set import RuleSet, XmlFile
 
 CATCH_ALL = "缺少兜底规则（末条规则各输入均为“-”）"
+# SpiffWorkflow's DMNEngine replaces a "?" outside quotes by the input's value.
+_QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
 
 
 def decision_problems(rule_set: RuleSet) -> list[Problem]:
@@ -69,11 +73,38 @@ def _rule_problems(
         problems.append(dmn.problem(
             rule, f"决策表「{decision_name}」{name}没有注明依据：规则说明应引用《通知》《条例》等文件的条款", name))
     for column, text in enumerate(row, start=1):
-        if is_tuple_literal(text):
+        unreadable = cell_syntax_error(text)
+        if unreadable:
+            problems.append(dmn.problem(rule, (
+                f"决策表「{decision_name}」{name}第{column}列「{_clipped(text)}」{unreadable}：单元格是 Python 表达式，"
+                "文字须加引号，如 \"working\"；比较写成 < 5 或 ? in (\"a\", \"b\")"), name))
+        elif is_tuple_literal(text):
             problems.append(dmn.problem(rule, (
                 f"决策表「{decision_name}」{name}第{column}列「{text.strip()}」会按整体比较，不匹配其中任一取值："
                 f"请写成 ? in ({text.strip()})"), name))
     return problems
+
+
+def cell_syntax_error(text: str) -> str:
+    """Why SpiffWorkflow could not evaluate this input cell, or "" (it reads "?" as the input, else the cell
+    alone as the value to compare with, else the cell after the input as in ``< 5``)."""
+    if is_any(text):
+        return ""
+    stripped = text.strip()
+    with_input = _QUESTION_MARK.sub("dmninputexpr", stripped)
+    if with_input != stripped:
+        found = parse_python(with_input, "eval")
+        return found if isinstance(found, str) else ""
+    alone = parse_python(stripped, "eval")
+    if not isinstance(alone, str):
+        return ""
+    after_input = parse_python(f"dmninputexpr {stripped}", "eval")
+    return alone if isinstance(after_input, str) else ""
+
+
+def _clipped(text: str, limit: int = 40) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _coverage_gap(ns: str, inputs: list[Any], cells: list[list[str]]) -> str:

@@ -114,3 +114,19 @@ def test_more_combinations_than_the_limit_are_not_enumerated() -> None:
         first_uncovered(domains, [[cell_matcher("-"), cell_matcher("-")]])
     rules = [[cell_matcher("-"), cell_matcher("? != 7")]]
     assert first_uncovered([tuple(range(100)), tuple(range(100))], rules) == (0, 7)
+
+
+@pytest.mark.parametrize("cell", ['"public_standard', "public standard ((", '"a" "b" ('])
+def test_an_input_cell_that_cannot_be_evaluated_is_a_problem_on_its_rule(production: dict[str, str], cell) -> None:
+    """SpiffWorkflow evaluates input cells only when a case reaches the table; a typo must stop the publish."""
+    sources = edit(production, '<text>"public_standard"</text>', f"<text>{cell}</text>")
+    [problem] = lint_sources(sources)
+    assert (problem.file, problem.element_id, problem.element_name) == (DMN, "rule_public_standard", "第1条规则")
+    assert "第1列" in problem.message and "有语法错误" in problem.message
+
+
+@pytest.mark.parametrize("cell", ['"working"', "< 5", '? in ("a", "b")', '4 < ? < 6', "not in (1, 2)", "-", ""])
+def test_cells_spiffworkflow_can_evaluate_are_fine(cell) -> None:
+    from engine.lint.decision_rules import cell_syntax_error
+
+    assert cell_syntax_error(cell) == ""

@@ -90,6 +90,12 @@ def test_the_model_list_shows_files_versions_and_case_counts(app, client, auth):
     versions = re.search(r'aria-label="强制检定申请与检定的版本">(.*?)</table>', html, re.S).group(1)
     assert "版本 1" in versions and "当前" in versions
     assert re.search(r"<td>2</td><td>2</td>", versions)  # running, all
+    # Decision tables and forms: each revision with the cases on process versions built from its text.
+    routing = re.search(r'aria-label="检定申请受理路由的各版本">(.*?)</table>', html, re.S).group(1)
+    # every process version carries every decision table: the two applications and the finished filing
+    assert "第 1 版" in routing and re.search(r"<td>2</td><td>3</td>", routing)
+    form = re.search(r'aria-label="登记收到受检器具的各版本">(.*?)</table>', html, re.S).group(1)
+    assert re.search(r"<td>2</td><td>2</td>", form)
 
 
 def test_a_draft_with_a_lint_error_names_the_element_and_cannot_be_published(app, client, auth):
