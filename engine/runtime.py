@@ -189,13 +189,6 @@ class Engine:
         self._save(session, row, instance, recorder, actor, now)
         return True
 
-    def migration_blockers(self, session: Session, row: Case, target: ProcessVersion,
-                           diffs: SpecDiffs | None = None) -> list[str]:
-        """Why the case cannot move to ``target`` (empty: it can); see case_migration."""
-        source = self.registry.get(session, row.spec_version_id)
-        diffs = diffs or SpecDiffs(self.serializer.registry)
-        return blockers(self._load(row, source), source, target, diffs)
-
     def move_case(self, session: Session, row: Case, target: ProcessVersion, actor: Actor,
                   diffs: SpecDiffs | None = None) -> None:
         """Move a running case onto ``target`` and re-arm its timers from the new version.

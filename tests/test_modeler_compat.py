@@ -23,16 +23,21 @@ def _checker_ready() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def reports() -> dict[str, dict]:
+def run_node_tool(script: str, files: list[str], what: str) -> dict[str, dict]:
+    """One JSON report per file from a tools/*.mjs script; skips (or fails under QJ_REQUIRE_NODE=1) without Node."""
     missing = _checker_ready()
     if missing:
         if os.environ.get("QJ_REQUIRE_NODE") == "1":
             pytest.fail(f"QJ_REQUIRE_NODE=1 but {missing}")
-        pytest.skip(f"{missing}; the modeler compatibility check is skipped")
-    out = subprocess.run(["node", "tools/modeler_check.mjs", *FILES], cwd=ROOT, capture_output=True,
+        pytest.skip(f"{missing}; {what} is skipped")
+    out = subprocess.run(["node", script, *files], cwd=ROOT, capture_output=True,
                          text=True, check=True, timeout=120).stdout
     return {r["file"]: r for r in map(json.loads, out.splitlines())}
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, dict]:
+    return run_node_tool("tools/modeler_check.mjs", FILES, "the modeler compatibility check")
 
 
 @pytest.mark.parametrize("file", FILES)

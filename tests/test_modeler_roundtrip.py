@@ -4,30 +4,19 @@ saved set still lints clean. Needs Node.js and `npm ci` (test.sh runs it)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
 
 from engine import lint_sources
 from engine.specs import read_sources
 
-from .test_modeler_compat import ROOT, _checker_ready
+from .test_modeler_compat import ROOT, run_node_tool
 
 DIAGRAMS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "bpmn").glob("*.bpmn"))
 
 
 @pytest.fixture(scope="module")
 def round_trips() -> dict[str, dict]:
-    missing = _checker_ready()
-    if missing:
-        if os.environ.get("QJ_REQUIRE_NODE") == "1":
-            pytest.fail(f"QJ_REQUIRE_NODE=1 but {missing}")
-        pytest.skip(f"{missing}; the modeler round trip is skipped")
-    out = subprocess.run(["node", "tools/modeler_roundtrip.mjs", *DIAGRAMS], cwd=ROOT, capture_output=True,
-                         text=True, check=True, timeout=120).stdout
-    return {r["file"]: r for r in map(json.loads, out.splitlines())}
+    return run_node_tool("tools/modeler_roundtrip.mjs", DIAGRAMS, "the modeler round trip")
 
 
 @pytest.mark.parametrize("file", DIAGRAMS)

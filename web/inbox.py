@@ -46,9 +46,9 @@ from .inbox_params import (
     tabs,
 )
 from .redirects import same_site_referrer
+from .schemas import MAX_ID
 from .system import get_session, get_system, write_session
 
-MAX_ROW_ID = 2**63 - 1  # no row has a larger id; the database cannot even compare one (SQLite overflows)
 CLOSED = "该任务已办结或已关闭"
 CLAIM_LOST: dict[type[Exception], str] = {
     Conflict: "该任务已被他人认领", NotAllowed: "该任务已被他人认领", InvalidTransition: CLOSED}
@@ -129,7 +129,7 @@ def save_filter_view() -> Any:
 @login_required
 def delete_filter_view(filter_id: int) -> Any:
     """Delete one of the user's own saved filters."""
-    if filter_id > MAX_ROW_ID:
+    if filter_id > MAX_ID:
         abort(404)
     with write_session() as session:
         delete_filter(session, g.actor, filter_id)
