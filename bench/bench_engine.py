@@ -14,7 +14,7 @@ Measured, interleaved in rounds in the same process:
   transaction per step, committed; a step is timed from session begin to commit (wall time). Before each
   completion a short read transaction looks up the task id (as an inbox click would): it counts in the
   lifecycle time but not in the completion time.
-- raw in memory: the same diagrams parsed with QiangjianParser, run by SpiffWorkflow's default
+- raw in memory: the same diagrams parsed with ClockedParser (our clocked timers, SpiffWorkflow's own multi-instance tasks), run by SpiffWorkflow's default
   PythonScriptEngine(environment=TaskDataEnvironment(functions)) with plain stand-ins (real calendar
   functions over the calendar loaded once; routing functions returning the ids the real ones return,
   looked up once; effects are no-ops); user tasks done with set_data + run + do_engine_steps.
@@ -68,7 +68,7 @@ from engine.bootstrap import BPMN_DIR, System
 from engine.calendar_store import load_calendar
 from engine.models import Case, Instrument, SpecVersion, Task, User
 from engine.owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
-from engine.timer_events import TIMER_CONVERTERS, QiangjianParser
+from engine.timer_events import TIMER_CONVERTERS, ClockedParser
 from engine.workdays import SHANGHAI, WorkdayCalendar, calendar_functions
 
 from .common import UTC, Clock, StatementCounter, counting_statements, fresh_system, percentile
@@ -244,7 +244,7 @@ class RawDriver:
     """The same lifecycle on raw SpiffWorkflow, in memory or with full (de)serialization around each step."""
 
     def __init__(self, cal: WorkdayCalendar, ids: RoutingIds) -> None:
-        parser = QiangjianParser()
+        parser = ClockedParser()
         parser.add_bpmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.bpmn")))
         parser.add_dmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.dmn")))
         self.specs = {pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid))

@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from .decision_items import DECISION_CONVERTERS
 from .timer_events import TIMER_CONVERTERS
 
 SpecBundle = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
@@ -48,6 +49,7 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config.update(TIMER_CONVERTERS)
+    config.update(DECISION_CONVERTERS)
     config[BpmnWorkflow] = _StateOnlyWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # Forms submit ISO strings, but scripts may still produce dates or Decimals.

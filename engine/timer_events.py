@@ -3,7 +3,8 @@
 SpiffWorkflow's timer definitions call ``datetime.now()`` themselves, so a case could only
 be tested against real time. These subclasses ask the workflow's script engine for ``now()``
 (our sandbox carries the injected clock) and fall back to UTC now for any other engine.
-They are installed by ``QiangjianParser`` and serialized under their own type names.
+They are installed by ``ClockedParser`` (and so by ``QiangjianParser``, which also builds multi-instance
+decisions as one task, see ``decision_items``) and serialized under their own type names.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffStartEventParser,
 )
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
+
+from .decision_items import DecisionItemsParser
 
 
 def _now(my_task: Any) -> datetime:
@@ -87,8 +91,8 @@ class _IntermediateCatchEventParser(_ClockedTimerParsing, SpiffIntermediateCatch
     pass
 
 
-class QiangjianParser(SpiffBpmnParser):  # type: ignore[misc]
-    """SpiffBpmnParser whose timer events use the injected clock."""
+class ClockedParser(SpiffBpmnParser):  # type: ignore[misc]
+    """SpiffBpmnParser whose timer events use the injected clock (benchmarks run raw SpiffWorkflow with it)."""
 
     OVERRIDE_PARSER_CLASSES = dict(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)
     for _tag, _parser in (
@@ -97,6 +101,15 @@ class QiangjianParser(SpiffBpmnParser):  # type: ignore[misc]
         ("intermediateCatchEvent", _IntermediateCatchEventParser),
     ):
         OVERRIDE_PARSER_CLASSES[full_tag(_tag)] = (_parser, OVERRIDE_PARSER_CLASSES[full_tag(_tag)][1])
+
+
+class QiangjianParser(ClockedParser):
+    """The engine's parser: clocked timers, and multi-instance decisions run as one task (linear state)."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **ClockedParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("businessRuleTask"): (DecisionItemsParser, BusinessRuleTask),
+    }
 
 
 TIMER_CONVERTERS: dict[type, type] = {
