@@ -40,12 +40,16 @@ def _register(session: Session, case: Case, args: dict[str, Any], now: datetime)
         })
     if not rows:
         return {"instruments": [], "already_in_ledger": []}
-    # The same instrument filed twice in parallel keeps its first ledger entry; one statement tells which.
+    # The same instrument filed twice in parallel keeps its first ledger entry; the returned rows tell which.
+    # One statement run as executemany: SQLAlchemy sends it in batches ("insertmanyvalues") and compiles it
+    # once, where a VALUES list of 5,000 rows took seconds to compile and could pass the driver's
+    # parameter limit.
     table = cast(Table, Instrument.__table__)
     inserted = set(session.connection().execute(
-        upsert_insert(session.get_bind().dialect.name)(table).values(rows)
+        upsert_insert(session.get_bind().dialect.name)(table)
         .on_conflict_do_nothing(index_elements=["owner_org_id", "serial_no", "instrument_type"])
-        .returning(table.c.serial_no, table.c.instrument_type)
+        .returning(table.c.serial_no, table.c.instrument_type),
+        rows,
     ).tuples())
     return {
         "instruments": [{"serial_no": r["serial_no"], "name": r["name"]} for r in rows
