@@ -27,6 +27,7 @@ from .errors import (
     ScriptError,
     ValidationFailed,
 )
+from .filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
 from .inbox_filters import (
     MAX_PAGE_SIZE,
     DueWindow,
@@ -135,7 +136,9 @@ __all__ = [
     "Instrument",
     "InstrumentStatus",
     "InvalidTransition",
+    "MAX_FILING_INSTRUMENTS",
     "MAX_PAGE_SIZE",
+    "MAX_UPLOAD_ROWS",
     "MigrationCheck",
     "MigrationRow",
     "MoveResult",
@@ -219,6 +222,8 @@ __all__ = [
     "set_day",
     "sweep_once",
     "task_form",
+    "too_many_instruments",
+    "too_many_rows",
     "undo_migration",
     "utc_now",
     "version_sources",

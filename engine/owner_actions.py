@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from .filing_limits import check_instrument_count
 from .models import Case, Instrument, Organisation
 from .runtime import CaseRef, Engine
 from .status import CaseStatus, OrgKind, Role
@@ -30,6 +31,7 @@ def file_instruments(
 ) -> CaseRef:
     """Start a filing (备案, Notice 一.（二）) of a list of instruments used in ``county_code``."""
     owner_org_id = _require_owner(actor)
+    check_instrument_count({"instruments": instruments})  # before the ledger lookup reads the list
     _refuse_already_filed(session, owner_org_id, instruments)
     title = f"备案：{len(instruments)} 台计量器具" if isinstance(instruments, list) else "备案"
     data = {"county_code": county_code, "instruments": instruments}

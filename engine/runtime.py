@@ -26,6 +26,7 @@ from .actors import Actor
 from .calendar_store import load_calendar
 from .case_migration import SpecDiffs, blockers, migrate
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
+from .filing_limits import check_instrument_count
 from .forms import validate_submission
 from .inbox_filters import case_facets
 from .instance import CaseInstance
@@ -101,6 +102,7 @@ class Engine:
         """
         version = self.registry.current(session, process_id)
         self._check_may_start(version, actor)
+        check_instrument_count(data)
         now = self.clock()
         if "owner" in actor.roles:
             owner_org_id = actor.organisation_id
@@ -140,6 +142,7 @@ class Engine:
         """
         task_row, row = self._load_task(session, task_id)
         self._check_may_act(task_row, actor)
+        check_instrument_count(data)
         if expected_version is not None and expected_version != row.version:
             raise Conflict(f"case {row.number} changed (version {row.version}, you saw {expected_version})")
         version = self.registry.get(session, row.spec_version_id)

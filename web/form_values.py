@@ -14,9 +14,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from engine import MAX_FILING_INSTRUMENTS
+
 from .schema_form import Schema, choices, editable_properties, json_type, raw_text, resolve, row_schema
 
-MAX_ROWS = 200  # a filing lists a unit's instruments; more rows than this is not a form
+# A table shows and keeps at most this many rows: the filing cap, so a correction shows the whole list.
+MAX_ROWS = MAX_FILING_INSTRUMENTS
 Values = dict[str, Any]
 _MISSING = object()
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -41,7 +44,8 @@ def _read_rows(form: Mapping[str, str], name: str, columns: list[str]) -> list[d
         found = pattern.fullmatch(key)
         if found and found.group(2) in columns:
             rows.setdefault(int(found.group(1)), {})[found.group(2)] = form.get(key, "")
-    return [{col: rows[index].get(col, "") for col in columns} for index in sorted(rows)][:MAX_ROWS]
+    # Not cut at MAX_ROWS: the engine refuses a longer list and says how long it was.
+    return [{col: rows[index].get(col, "") for col in columns} for index in sorted(rows)]
 
 
 def clean_values(raw: Any, schema: Schema) -> Values:

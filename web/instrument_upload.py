@@ -18,9 +18,9 @@ from itertools import islice
 from pathlib import PurePath
 from typing import Any
 
-from engine import INSTRUMENT_TYPES
+from engine import INSTRUMENT_TYPES, MAX_UPLOAD_ROWS, too_many_rows
 
-from .spreadsheet import SheetUnreadable, read_rows
+from .spreadsheet import SheetTooLong, SheetUnreadable, read_rows
 
 COLUMNS = {  # Chinese template header -> field
     "器具名称": "name", "型号规格": "model", "出厂编号": "serial_no", "器具类型": "instrument_type",
@@ -34,7 +34,7 @@ PURPOSE = {"贸易结算": "trade_settlement", "安全防护": "safety_protectio
 YES = {"是", "yes", "true", "1", "y"}
 NO = {"否", "no", "false", "0", "n"}
 MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000  # spreadsheet rows read, header included; a unit's list is far shorter
+MAX_ROWS = MAX_UPLOAD_ROWS  # rows kept, header and blank rows included; the engine caps the instruments
 TEMPLATE_HEADER = ",".join(COLUMNS)
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -62,6 +62,8 @@ def parse_instrument_file(filename: str, raw: bytes) -> InstrumentList:
     if suffix == ".xlsx":
         try:
             table = read_rows(raw, MAX_ROWS)
+        except SheetTooLong as exc:
+            raise UploadError(too_many_rows()) from exc
         except SheetUnreadable as exc:
             raise UploadError(str(exc)) from exc
     elif suffix == ".csv":
@@ -77,7 +79,14 @@ def _csv_rows(raw: bytes) -> list[list[str]]:
     if raw.startswith(ZIP_MAGIC) or b"\x00" in raw[:4096]:
         raise UploadError("文件内容不是 CSV 文本；Excel 工作簿请以 .xlsx 文件上传")
     reader = csv.reader(io.StringIO(_decode(raw)))  # one record per spreadsheet row, as Excel shows a CSV file
-    return list(islice(reader, MAX_ROWS))
+    try:
+        rows = list(islice(reader, MAX_ROWS))
+        for extra in reader:  # blank rows after the limit are harmless; anything else is a list too long
+            if not _blank(extra):
+                raise UploadError(too_many_rows())
+    except csv.Error as exc:  # a cell over csv.field_size_limit(), or a NUL inside quotes
+        raise UploadError(f"第 {reader.line_num} 行无法读取：单元格内容过长或含有不允许的字符，请检查该行") from exc
+    return rows
 
 
 def _decode(raw: bytes) -> str:
