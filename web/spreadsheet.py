@@ -58,6 +58,8 @@ def read_rows(raw: bytes, limit: int) -> list[list[str]]:
                 return list(_first_sheet_rows(workbook, limit))
             finally:
                 workbook.close()
+    except SheetUnreadable:
+        raise  # a ValueError too, but ours: not a damaged file
     except DAMAGED as exc:
         logger.info("Unreadable workbook uploaded: %r", exc)
         raise SheetUnreadable("无法读取该 Excel 文件：文件已损坏，或不是 .xlsx 格式的工作簿") from exc
