@@ -28,6 +28,10 @@ from .timer_events import QiangjianParser
 logger = logging.getLogger(__name__)
 
 SOURCE_SUFFIXES = (".bpmn", ".dmn", ".json")
+# Changed when the engine builds different specs from the same files, so that deploying stores a new version
+# instead of reusing spec JSON an older build stored ("decision-items": multi-instance decisions run as one
+# task, engine.decision_items). Cases keep the version they started on.
+SPEC_BUILD = "decision-items"
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def form_files(spec: BpmnProcessSpec) -> list[str]:
 
 
 def _content_hash(sources: dict[str, str]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(SPEC_BUILD.encode() + b"\0")
     for name in sorted(sources):
         digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
     return digest.hexdigest()
