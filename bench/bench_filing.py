@@ -43,8 +43,7 @@ from engine.owner_actions import FILING, file_instruments
 from engine.timer_events import ClockedParser
 from engine.workdays import SHANGHAI
 
-from .bench_engine import COUNTY, FILING_HANDLER, INSTRUMENT_TYPE, OWNER, RoutingIds, instrument_item, \
-    stand_in_functions
+from .bench_engine import COUNTY, FILING_HANDLER, OWNER, RoutingIds, instrument_item, stand_in_functions
 from .common import UTC, Clock, fresh_system
 
 NOW = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)

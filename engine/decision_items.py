@@ -171,7 +171,8 @@ class _Decider:
     def _question_cell(self, input_expr: str, match: str, external: dict[str, Any], inputs: dict[str, Any]) -> bool:
         if input_expr not in inputs:  # an input column's value is computed once per item
             inputs[input_expr] = self.engine.evaluate(self.task, input_expr, external_context=external)
-        return bool(self.engine.evaluate(self.task, match, external_context={**external, _INPUT_NAME: inputs[input_expr]}))
+        scope = {**external, _INPUT_NAME: inputs[input_expr]}
+        return bool(self.engine.evaluate(self.task, match, external_context=scope))
 
     def _evaluate(self, expression: str, external: dict[str, Any], inputs: dict[str, Any]) -> bool:
         return bool(self.engine.evaluate(self.task, expression, external_context=external))
