@@ -15,7 +15,8 @@ Measured, interleaved in rounds in the same process:
   completion a short read transaction looks up the task id (as an inbox click would): it counts in the
   lifecycle time but not in the completion time.
 - raw in memory: the same diagrams parsed with ClockedParser (our clocked timers, SpiffWorkflow's own
-  multi-instance tasks), run by SpiffWorkflow's default PythonScriptEngine(environment=TaskDataEnvironment(functions)) with plain stand-ins (real calendar
+  multi-instance tasks), run by SpiffWorkflow's default
+  PythonScriptEngine(environment=TaskDataEnvironment(functions)) with plain stand-ins (real calendar
   functions over the calendar loaded once; routing functions returning the ids the real ones return,
   looked up once; effects are no-ops); user tasks done with set_data + run + do_engine_steps.
 - raw with serialization: the same, with a full BpmnWorkflowSerializer (SPIFF_CONFIG + our timer
