@@ -28,9 +28,9 @@ import argparse
 import cProfile
 import functools
 import importlib
-import statistics
 import platform
 import pstats
+import statistics
 import subprocess
 import time
 from collections import defaultdict
