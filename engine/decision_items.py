@@ -91,7 +91,7 @@ class _Decider:
             try:
                 result = self.decide({input_name: value})
             except SpiffWorkflowException as exc:
-                exc.add_note(f"Item {position + 1} ({input_name}).")
+                exc.add_note(f"Item {position + 1} ({input_name})")
                 raise
             if output_name == input_name and isinstance(value, dict) and isinstance(result.get(output_name), dict):
                 result[output_name] = DeepMerge.merge(value, result[output_name])

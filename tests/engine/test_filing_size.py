@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
@@ -51,6 +52,14 @@ def test_one_task_decides_each_item_as_spiffworkflows_multi_instance_does():
     assert ours.data["tags"] == stock.data["tags"] == [
         ["even", "large", "seen"], ["seen"], ["even", "large", "seen"], ["seen"], ["even", "large", "seen"]]
     assert ours.data == stock.data
+
+
+@pytest.mark.parametrize("parser_class", [QiangjianParser, ClockedParser])
+def test_a_cell_failing_on_one_item_fails_the_task_naming_the_row(parser_class):
+    with pytest.raises(WorkflowTaskException) as failed:
+        _run(parser_class, [ITEMS[0], {"kind": "a"}])  # no size: the first rule's size cell raises
+    assert "KeyError: 'size'" in str(failed.value)
+    assert "Rule failed on row 1" in failed.value.notes and "Grade each item" in str(failed.value)
 
 
 def test_the_number_of_tasks_does_not_grow_with_the_items():
