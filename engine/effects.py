@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from .db import upsert_insert
@@ -40,16 +40,21 @@ def _register(session: Session, case: Case, args: dict[str, Any], now: datetime)
         })
     if not rows:
         return {"instruments": [], "already_in_ledger": []}
-    # The same instrument filed twice in parallel keeps its first ledger entry; the returned rows tell which.
-    # One statement run as executemany: SQLAlchemy sends it in batches ("insertmanyvalues") and compiles it
-    # once, where a VALUES list of 5,000 rows took seconds to compile and could pass the driver's
-    # parameter limit.
+    # The same instrument filed twice in parallel keeps its first ledger entry (ON CONFLICT DO NOTHING), so
+    # the rows carrying this case's id afterwards are the ones it registered. One statement run as
+    # executemany, compiled once: a VALUES list of 5,000 rows took seconds to compile and could pass the
+    # driver's parameter limit, and with RETURNING psycopg took about 2 s for 5,000 rows against 0.3 s
+    # without it plus this one SELECT.
     table = cast(Table, Instrument.__table__)
-    inserted = set(session.connection().execute(
+    connection = session.connection()
+    connection.execute(
         upsert_insert(session.get_bind().dialect.name)(table)
-        .on_conflict_do_nothing(index_elements=["owner_org_id", "serial_no", "instrument_type"])
-        .returning(table.c.serial_no, table.c.instrument_type),
+        .on_conflict_do_nothing(index_elements=["owner_org_id", "serial_no", "instrument_type"]),
         rows,
+    )
+    inserted = set(connection.execute(
+        select(table.c.serial_no, table.c.instrument_type)  # the owner's index, not a scan of the whole ledger
+        .where(table.c.owner_org_id == args["owner_org_id"], table.c.filing_case_id == case.id)
     ).tuples())
     return {
         "instruments": [{"serial_no": r["serial_no"], "name": r["name"]} for r in rows
