@@ -33,7 +33,7 @@ from .models import AuditEntry, Case
 from .models import Task as TaskRow
 from .recompute import rebase_deadline
 from .sandbox import SandboxScriptEngine
-from .script_env import OperationContext, current, diagram_functions, operation
+from .sandbox.script_env import OperationContext, current, diagram_functions, operation
 from .serializer import StateSerializer
 from .specs import ProcessVersion, SpecRegistry
 from .status import CaseStatus, TaskStatus

@@ -11,7 +11,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 
 from .errors import QiangjianError, ScriptError
 from .instance import CaseInstance, HumanTask
-from .script_env import Effect, current
+from .sandbox.script_env import Effect, current
 
 
 @dataclass(frozen=True)
