@@ -56,6 +56,8 @@ class DiagramInvalid(QiangjianError):
 class ScriptError(QiangjianError):
     """A diagram expression failed or attempted a forbidden operation."""
 
+    where: str = ""  # the diagram element whose code failed, in Chinese, when known
+
 
 class ScriptBudgetExceeded(ScriptError):
     """Diagram code ran past its time budget or would exceed its memory budget; the message is Chinese."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from types import CodeType
-from typing import Literal
+from typing import Literal, cast
 
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
@@ -75,10 +75,10 @@ def check_tree(tree: ast.AST) -> None:
             raise refusal
 
 
-def parse_text(mode: Mode, text: str) -> ast.AST:
+def parse_text(mode: Mode, text: str) -> ast.Module | ast.Expression:
     """The syntax tree of diagram code; a syntax error is a ScriptRefused."""
     try:
-        return ast.parse(text, filename=SCRIPT_FILENAME, mode=mode)
+        return cast(ast.Module | ast.Expression, ast.parse(text, filename=SCRIPT_FILENAME, mode=mode))
     except SyntaxError as exc:
         raise ScriptRefused(f"Syntax error on line {exc.lineno}: {exc.msg}",
                             f"第{exc.lineno}行有语法错误：{exc.msg}") from exc

@@ -68,6 +68,7 @@ class BudgetInstrumenter(ast.NodeTransformer):
         return ast.copy_location(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
 
 
-def instrument(tree: ast.AST) -> ast.AST:
+def instrument(tree: ast.Module | ast.Expression) -> ast.Module | ast.Expression:
     """The tree with the budget instrumentation added, ready to compile."""
-    return ast.fix_missing_locations(BudgetInstrumenter().visit(tree))
+    instrumented: ast.Module | ast.Expression = BudgetInstrumenter().visit(tree)
+    return ast.fix_missing_locations(instrumented)

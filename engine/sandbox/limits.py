@@ -113,10 +113,10 @@ def checked_format(value: Any, conversion: int, spec: str) -> str:
 
 def _checked_replace(text: str | bytes, old: Any, new: Any, count: int = -1) -> Any:
     if isinstance(old, str | bytes) and isinstance(new, str | bytes) and len(new) > len(old):
-        found = text.count(old) if old else len(text) + 1  # type: ignore[arg-type]
+        found = text.count(old) if old else len(text) + 1  # type: ignore[arg-type,unused-ignore]
         found = found if count < 0 else min(found, count)
         current_meter().refuse_size((len(text) + found * (len(new) - len(old))) * _CHAR_BYTES, "替换结果")
-    return text.replace(old, new, count)  # type: ignore[arg-type]
+    return text.replace(old, new, count)
 
 
 def _padding(name: str) -> Callable[..., Callable[..., Any]]:
@@ -136,7 +136,8 @@ def _padding(name: str) -> Callable[..., Callable[..., Any]]:
 def _expandtabs(text: str | bytes) -> Callable[..., Any]:
     def call(tabsize: int = 8) -> Any:
         if isinstance(tabsize, int):
-            check_width(tabsize * (text.count("\t" if isinstance(text, str) else b"\t") + 1) + len(text))
+            tabs = text.count("\t") if isinstance(text, str) else text.count(b"\t")
+            check_width(tabsize * (tabs + 1) + len(text))
         return text.expandtabs(tabsize)
 
     return call
@@ -152,13 +153,13 @@ SIZED_METHODS: Mapping[str, Callable[[Any], Callable[..., Any]]] = {
 def _checked_iadd(left: Any, right: Any) -> Any:
     if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
         current_meter().refuse_size((len(left) + len(right)) * _item_bytes(left), "拼接序列")
-    return operator.iadd(left, right)  # in place for lists, as plain Python does
+    return operator.iadd(left, right)  # type: ignore[no-untyped-call]  # in place for lists, as plain Python does
 
 
 def _checked_imul(left: Any, right: Any) -> Any:
     if isinstance(left, list) and isinstance(right, int) and right > 0:
         current_meter().refuse_size(len(left) * right * 8, "重复序列")
-        return operator.imul(left, right)
+        return operator.imul(left, right)  # type: ignore[no-untyped-call]
     return checked_mul(left, right)
 
 
