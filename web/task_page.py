@@ -14,11 +14,11 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from engine import (
     SHANGHAI,
+    CaseStatus,
     Conflict,
     InvalidTransition,
     NotAllowed,
     NotFound,
-    CaseStatus,
     TaskForm,
     ValidationFailed,
     case_error_message,

@@ -20,7 +20,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
 from ..errors import ScriptBudgetExceeded, ScriptError
-from .budget import Budget, BudgetExceeded, Meter, metered
+from .budget import Budget, BudgetExceeded, Meter, enter, leave
 from .compiler import Mode, compile_text
 from .guards import GUARDS
 from .instrument import TICK
@@ -46,10 +46,10 @@ def run_code(code: CodeType, scope: Data, kind: str, budget: Budget) -> Any:
     """Run compiled code within ``budget``, turning every failure into a ScriptError."""
     meter = Meter(budget)
     scope[TICK] = meter.tick
+    token = enter(meter)
     try:
-        with metered(meter):
-            result = eval(code, scope)
-            meter.check_swallowed()
+        result = eval(code, scope)
+        meter.check_swallowed()
         return result
     except BudgetExceeded as exc:
         raise ScriptBudgetExceeded(budget_message(exc, budget), exc.kind) from None
@@ -64,6 +64,8 @@ def run_code(code: CodeType, scope: Data, kind: str, budget: Budget) -> Any:
         raise ScriptBudgetExceeded(f"脚本超出内存限制（{budget.describe('memory')}）", "memory") from exc
     except Exception as exc:
         raise ScriptError(f"{kind} failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        leave(token)
 
 
 def _is_storable(value: Any, depth: int = 0) -> bool:

@@ -16,7 +16,8 @@ VR = "verification_request.bpmn"
 PERIOD = "verification_period.dmn"
 SCRIPT = "<bpmn:script>bureau_id = supervising_bureau(institute_id)</bpmn:script>"
 CONDITION = '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">institute_id is not None<'
-TIMER = '<bpmn:timerEventDefinition id="deadline_passed_definition">\n        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">deadline<'
+TIMER = ('<bpmn:timerEventDefinition id="deadline_passed_definition">\n'
+         '        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">deadline<')
 CELL = "<text>\"pressure_gauge\"</text>"
 
 
@@ -56,8 +57,8 @@ def test_a_condition_the_sandbox_refuses_is_a_problem(production):
 def test_a_timer_expression_the_sandbox_refuses_is_a_problem(production):
     sources = edited(production, VR, TIMER, TIMER.replace(">deadline<", ">deadline.__str__()<"))
     (problem,) = _refused(sources)
-    assert (problem.element_id, problem.message) == (
-        "deadline_passed", "定时事件「检定期限届满」的时间表达式不能运行：第1行读取了属性「__str__」：不允许访问 Python 内部属性")
+    assert (problem.element_id, problem.message) == ("deadline_passed", (
+        "定时事件「检定期限届满」的时间表达式不能运行：第1行读取了属性「__str__」：不允许访问 Python 内部属性"))
 
 
 @pytest.mark.parametrize("cell", ["\"pressure_gauge\".__len__()", "? == __name__", "len(?.__doc__) > 0"])
