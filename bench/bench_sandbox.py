@@ -1,6 +1,6 @@
 """What the script budget costs: the instrumented sandbox against plain exec and the un-budgeted sandbox.
 
-Usage: python -m bench.bench_sandbox [--repeat 20000]
+Usage: python -m bench.bench_sandbox [--repeat 20000] [--rounds 5] [--examples]
 
 Three ways to run the same text with the same task data, interleaved in rounds in one process:
 - plain: ``eval`` of code compiled by ``compile()`` with the full builtins (SpiffWorkflow's default; unsafe);
@@ -11,7 +11,8 @@ Three ways to run the same text with the same task data, interleaved in rounds i
 
 Texts: a light gateway condition, a typical script (a comprehension, a loop, arithmetic, formatting, like
 the production diagrams' scripts), and a 100,000-step loop (the per-tick cost). Reported: median
-microseconds per run over the rounds, and the ratio to plain.
+microseconds per run over the rounds, and the ratio to plain. ``--examples`` instead times how the default
+budget stops each of the issue's examples.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
+from engine.errors import ScriptError
 from engine.sandbox import BUILTINS, GUARDS, Budget, Mode, SandboxEnvironment, check_tree, parse_text
 from engine.sandbox.instrument import HELPER_NAMES
 
@@ -104,11 +106,36 @@ def measure(run: Callable[[dict[str, Any]], Any], repeat: int) -> float:
     return (time.perf_counter() - began) / repeat * 1e6
 
 
+EXAMPLES = (  # the issue's examples, and a few more of each kind
+    "while True: pass", "x = 10**10**8", "x = sum(sum(range(10**6)) for i in range(10**6))", "x = 'x' * 10**10",
+    "x = [0] * 10**9", "x = '{0:>10000000000}'.format(1)", "x = f'{1:>10000000000}'", "x = '%10000000000d' % 1",
+    "x = 'x'.ljust(10**10)", "x = 1 << 10**10", "x = sum(range(10**12))", "x = list(range(10**9))",
+    "x = []\nwhile True:\n    x.append('a' * 10**6)", "x = 'ab'\nfor i in range(64):\n    x = x + x",
+)
+
+
+def examples() -> None:
+    """How long the default budget takes to stop each example, and what it says."""
+    environment = SandboxEnvironment(budget=Budget())
+    for text in EXAMPLES:
+        began = time.perf_counter()
+        try:
+            environment.execute(text, {}, {})
+            outcome = "ran to the end"
+        except ScriptError as exc:
+            outcome = str(exc)
+        print(f"  {time.perf_counter() - began:6.2f} s  {text!r:<58} {outcome}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=20_000, help="runs of the condition per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--examples", action="store_true", help="time how the budget stops the issue's examples")
     args = parser.parse_args()
+    if args.examples:
+        examples()
+        return
     print(f"bench_sandbox on {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f}; median of {args.rounds} rounds")
     texts = [("light condition", "eval", CONDITION, args.repeat), ("typical script", "exec", SCRIPT, args.repeat // 10),
