@@ -13,6 +13,7 @@ from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
 from .case_migration import MigrationCheck
 from .case_moves import MoveResult, dry_run, migrate_cases, undo_migration
+from .case_parking import case_error_message
 from .case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
 from .catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
 from .demo import DEMO_PASSWORD, DemoSummary
@@ -24,6 +25,7 @@ from .errors import (
     NotAllowed,
     NotFound,
     QiangjianError,
+    ScriptBudgetExceeded,
     ScriptError,
     ValidationFailed,
 )
@@ -97,6 +99,7 @@ from .rule_overview import (
     version_sources,
 )
 from .runtime import CaseRef, Engine
+from .sandbox import Budget
 from .saved_filters import delete_filter, list_filters, save_filter
 from .scheduler import make_scheduler, sweep_once
 from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
@@ -108,6 +111,7 @@ from .workdays import SHANGHAI, WorkdayCalendar
 __all__ = [
     "Actor",
     "AuditEntry",
+    "Budget",
     "BulkResult",
     "CALENDAR_FUNCTIONS",
     "CalendarError",
@@ -154,6 +158,7 @@ __all__ = [
     "SHANGHAI",
     "SavedDraft",
     "SavedFilter",
+    "ScriptBudgetExceeded",
     "ScriptError",
     "Skipped",
     "SpecVersion",
@@ -171,6 +176,7 @@ __all__ = [
     "audit_refusal",
     "case_document",
     "case_documents",
+    "case_error_message",
     "case_history",
     "case_tasks",
     "case_view",

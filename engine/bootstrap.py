@@ -15,6 +15,7 @@ from .db import make_db_engine, make_sessionmaker
 from .demo import DemoSummary, load_demo_data
 from .rule_files import install_directory
 from .runtime import Clock, Engine
+from .sandbox import Budget
 from .schema import upgrade_database
 from .serializer import StateSerializer
 from .specs import SpecRegistry
@@ -44,12 +45,13 @@ class System:
 
 def open_system(
     url: str = DEFAULT_DB_URL, clock: Clock = utc_now, sqlite_synchronous: str | None = None,
-    pg_synchronous_commit: str | None = None,
+    pg_synchronous_commit: str | None = None, script_budget: Budget | None = None,
 ) -> System:
     """Connect to ``url`` and build an engine over it (no schema changes).
 
     Durability settings default to the environment (QIANGJIAN_SQLITE_SYNCHRONOUS,
-    QIANGJIAN_PG_SYNCHRONOUS_COMMIT), else SQLite NORMAL and PostgreSQL on.
+    QIANGJIAN_PG_SYNCHRONOUS_COMMIT), else SQLite NORMAL and PostgreSQL on; the script budget to
+    QIANGJIAN_SCRIPT_SECONDS and QIANGJIAN_SCRIPT_MEMORY_MB, else 1 s and 256 MB.
     """
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +61,7 @@ def open_system(
         pg_synchronous_commit=pg_synchronous_commit or os.environ.get("QIANGJIAN_PG_SYNCHRONOUS_COMMIT", "on"),
     )
     serializer = StateSerializer()
-    engine = Engine(SpecRegistry(serializer), serializer, clock)
+    engine = Engine(SpecRegistry(serializer), serializer, clock, script_budget or Budget.from_environment())
     return System(db, make_sessionmaker(db), make_sessionmaker(db, write=False), engine)
 
 

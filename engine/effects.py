@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .db import upsert_insert
 from .errors import ScriptError, ValidationFailed
 from .models import Case, Document, Instrument
-from .script_env import Effect
+from .sandbox.script_env import Effect
 from .status import InstrumentStatus
 
 LEDGER_FIELDS = ("name", "model", "serial_no", "instrument_type", "category", "purpose", "location")

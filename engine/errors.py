@@ -8,6 +8,7 @@
     ├── ValidationFailed    submitted data breaks the task's form or a rule; carries field errors
     ├── DiagramInvalid      a diagram or decision table does not parse or fails our lint rules
     ├── ScriptError         a diagram script or expression failed or tried something forbidden
+    │   └── ScriptBudgetExceeded   it ran past its time budget or asked for more memory than its budget
     └── CalendarError       a date outside the known working-day calendar, or bad calendar data
 
 Lower-level errors (SpiffWorkflow, SQLAlchemy) are wrapped once at the engine boundary.
@@ -54,6 +55,16 @@ class DiagramInvalid(QiangjianError):
 
 class ScriptError(QiangjianError):
     """A diagram expression failed or attempted a forbidden operation."""
+
+    where: str = ""  # the diagram element whose code failed, in Chinese, when known
+
+
+class ScriptBudgetExceeded(ScriptError):
+    """Diagram code ran past its time budget or would exceed its memory budget; the message is Chinese."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        self.kind = kind  # "time" or "memory"
+        super().__init__(message)
 
 
 class CalendarError(QiangjianError):

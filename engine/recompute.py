@@ -16,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 
 from .instance import CaseInstance
-from .script_env import current
+from .sandbox.script_env import current
 
 
 def rebase_deadline(instance: CaseInstance) -> tuple[Any, Any] | None:

@@ -25,7 +25,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from .actors import Actor
 from .calendar_store import load_calendar
 from .case_migration import SpecDiffs, blockers, migrate
-from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
+from .case_parking import check_not_parked, park_case
+from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ScriptError
 from .filing_limits import check_instrument_count
 from .forms import validate_submission
 from .inbox_filters import case_facets
@@ -33,8 +34,9 @@ from .instance import CaseInstance
 from .models import AuditEntry, Case
 from .models import Task as TaskRow
 from .recompute import rebase_deadline
-from .sandbox import SandboxScriptEngine
-from .script_env import OperationContext, current, diagram_functions, operation
+from .rights import check_may_act, check_may_start
+from .sandbox import Budget, SandboxScriptEngine
+from .sandbox.script_env import OperationContext, current, diagram_functions, operation
 from .serializer import StateSerializer
 from .specs import ProcessVersion, SpecRegistry
 from .status import CaseStatus, TaskStatus
@@ -60,17 +62,19 @@ class CaseRef:
     number: str
     version: int
     status: str
+    error_message: str = ""  # why the case is parked in error, when its step just failed
 
 
 class Engine:
     """Runs cases from stored process versions; one instance serves the whole process."""
 
-    def __init__(self, registry: SpecRegistry, serializer: StateSerializer, clock: Clock) -> None:
+    def __init__(self, registry: SpecRegistry, serializer: StateSerializer, clock: Clock,
+                 budget: Budget | None = None) -> None:
         self.registry = registry
         self.serializer = serializer
         self.clock = clock
         # The sandbox reads "now" from the operation in progress, so timers obey the injected clock.
-        self.script_engine = SandboxScriptEngine(diagram_functions(), clock=lambda: current().now)
+        self.script_engine = SandboxScriptEngine(diagram_functions(), clock=lambda: current().now, budget=budget)
         self._calendar: WorkdayCalendar | None = None
         self._calendar_loaded_at: datetime | None = None
 
@@ -101,7 +105,7 @@ class Engine:
         for its own organisation.
         """
         version = self.registry.current(session, process_id)
-        self._check_may_start(version, actor)
+        check_may_start(version, actor)
         check_instrument_count(data)
         now = self.clock()
         if "owner" in actor.roles:
@@ -117,15 +121,16 @@ class Engine:
         session.add(row)
         session.flush()
         row.number = f"QJ{now.year}{row.id:06d}"
-        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
-        instance = CaseInstance(workflow)
-        start = workflow.get_tasks(state=TaskState.READY)[0]
-        start.data.update(data, case_number=row.number, owner_org_id=owner_org_id)
+        instance = CaseInstance(self._new_workflow(version, row, data, owner_org_id))
         recorder = StepRecorder(instance)
         recorder.note("case_started", None, dict(data))
         # No autoflush while scripts query: the case number is written with the state, in one UPDATE.
-        with self._operation(session, row, now), session.no_autoflush:
-            recorder.run_engine_steps()
+        try:
+            with self._operation(session, row, now), session.no_autoflush:
+                recorder.run_engine_steps()
+        except ScriptError as exc:  # park the case as it was before its first step
+            row.state = self.serializer.dump_state(self._new_workflow(version, row, data, owner_org_id))
+            return self._ref(row, park_case(session, row, exc, actor, now, None, dict(data)))
         self._save(session, row, instance, recorder, actor, now)
         return self._ref(row)
 
@@ -141,25 +146,29 @@ class Engine:
         :raises Conflict: the case changed since ``expected_version`` or concurrently.
         """
         task_row, row = self._load_task(session, task_id)
-        self._check_may_act(task_row, actor)
+        check_may_act(task_row, actor)
+        check_not_parked(row)
         check_instrument_count(data)
         if expected_version is not None and expected_version != row.version:
             raise Conflict(f"case {row.number} changed (version {row.version}, you saw {expected_version})")
         version = self.registry.get(session, row.spec_version_id)
-        instance = self._load(row, version)
+        instance = self._load_state(row.state, version)
         now = self.clock()
         recorder = StepRecorder(instance)
-        with self._operation(session, row, now) as ctx:
-            recorder.refresh_timers()
-            task = instance.spiff_task(task_id)
-            if task.state != TaskState.READY:
-                raise InvalidTransition(f"task {task_row.title} is no longer open (its deadline may have passed)")
-            schema = version.forms.get(task_row.form or "", {"type": "object"})
-            accepted = validate_submission(schema, data, task.data, ctx.today)
-            recorder.note("task_completed", {k: task.data.get(k) for k in accepted},
-                          {"task": task_row.spec_name, **accepted})
-            task.set_data(**accepted)
-            recorder.run_task(task)
+        try:
+            with self._operation(session, row, now) as ctx:
+                recorder.refresh_timers()
+                task = instance.spiff_task(task_id)
+                if task.state != TaskState.READY:
+                    raise InvalidTransition(f"task {task_row.title} is no longer open (its deadline may have passed)")
+                schema = version.forms.get(task_row.form or "", {"type": "object"})
+                accepted = validate_submission(schema, data, task.data, ctx.today)
+                recorder.note("task_completed", {k: task.data.get(k) for k in accepted},
+                              {"task": task_row.spec_name, **accepted})
+                task.set_data(**accepted)
+                recorder.run_task(task)
+        except ScriptError as exc:  # nothing was written: the case stays as it was before the step
+            return self._ref(row, park_case(session, row, exc, actor, now, task_id, data))
         self._save(session, row, instance, recorder, actor, now, completed=(task_id, actor))
         return self._ref(row)
 
@@ -169,7 +178,7 @@ class Engine:
         if row is None:
             raise NotFound(f"case {case_id} does not exist")
         now = now or self.clock()
-        instance = self._load(row, self.registry.get(session, row.spec_version_id))
+        instance = self._load_state(row.state, self.registry.get(session, row.spec_version_id))
         recorder = StepRecorder(instance)
         with self._operation(session, row, now):
             recorder.refresh_timers()
@@ -182,7 +191,7 @@ class Engine:
         if row is None:
             raise NotFound(f"case {case_id} does not exist")
         now = self.clock()
-        instance = self._load(row, self.registry.get(session, row.spec_version_id))
+        instance = self._load_state(row.state, self.registry.get(session, row.spec_version_id))
         recorder = StepRecorder(instance)
         recorder.deadline_reason = "calendar_year_confirmed"
         with self._operation(session, row, now):
@@ -203,7 +212,7 @@ class Engine:
         :raises Conflict: the case changed since it was read.
         """
         source = self.registry.get(session, row.spec_version_id)
-        instance = self._load(row, source)
+        instance = self._load_state(row.state, source)
         diffs = diffs or SpecDiffs(self.serializer.registry)
         reasons = blockers(instance, source, target, diffs)
         if reasons:
@@ -236,7 +245,7 @@ class Engine:
     def claim_task(self, session: Session, task_id: str, actor: Actor) -> None:
         """Assign an open task of the actor's group to the actor."""
         task_row, row = self._load_task(session, task_id)
-        self._check_may_act(task_row, actor)
+        check_may_act(task_row, actor)
         if task_row.assignee_id == actor.user_id:
             return
         result = session.execute(
@@ -259,6 +268,13 @@ class Engine:
     def _operation(self, session: Session, row: Case, now: datetime) -> Any:
         return operation(OperationContext(session, self.calendar(session), now, case_number=row.number))
 
+    def _new_workflow(self, version: ProcessVersion, row: Case, data: dict[str, Any],
+                      owner_org_id: int | None) -> BpmnWorkflow:
+        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
+        workflow.get_tasks(state=TaskState.READY)[0].data.update(data, case_number=row.number,
+                                                                 owner_org_id=owner_org_id)
+        return workflow
+
     def _load_task(self, session: Session, task_id: str) -> tuple[TaskRow, Case]:
         found = session.execute(_LOAD_TASK, {"task_id": task_id}).first()
         if found is None:
@@ -268,27 +284,9 @@ class Engine:
             raise InvalidTransition(f"task {task_row.title} is already {task_row.status}")
         return task_row, row
 
-    @staticmethod
-    def _check_may_start(version: ProcessVersion, actor: Actor) -> None:
-        """Only the role of the start event's lane (or the system) may start a case."""
-        lanes = {t.lane for t in version.spec.task_specs.values() if type(t).__name__ == "StartEvent"}
-        lanes.discard(None)
-        if not actor.is_system and lanes and not lanes & actor.roles:
-            raise NotAllowed(f"starting {version.process_id} needs the role {', '.join(sorted(lanes))}")
-
-    @staticmethod
-    def _check_may_act(task_row: TaskRow, actor: Actor) -> None:
-        if not actor.can_work_on(task_row.role, task_row.organisation_id):
-            raise NotAllowed(f"task {task_row.title} belongs to another group")
-        if task_row.assignee_id is not None and task_row.assignee_id != actor.user_id:
-            raise NotAllowed(f"task {task_row.title} is claimed by another clerk")
-
     def load_case(self, session: Session, row: Case) -> CaseInstance:
         """The case's workflow, rebuilt over its cached spec version, for reading (nothing is saved)."""
-        return self._load(row, self.registry.get(session, row.spec_version_id))
-
-    def _load(self, row: Case, version: ProcessVersion) -> CaseInstance:
-        return self._load_state(row.state, version)
+        return self._load_state(row.state, self.registry.get(session, row.spec_version_id))
 
     def _load_state(self, state: str, version: ProcessVersion) -> CaseInstance:
         workflow = self.serializer.load_state(state, version.specs)
@@ -325,6 +323,6 @@ class Engine:
         ])
 
     @staticmethod
-    def _ref(row: Case) -> CaseRef:
-        return CaseRef(row.id, row.number, row.version, row.status)
+    def _ref(row: Case, error_message: str = "") -> CaseRef:
+        return CaseRef(row.id, row.number, row.version, row.status, error_message)
 

@@ -11,7 +11,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 
 from .errors import QiangjianError, ScriptError
 from .instance import CaseInstance, HumanTask
-from .script_env import Effect, current
+from .sandbox.script_env import Effect, current
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,26 @@ class StepRecorder:
         except QiangjianError:
             raise
         except SpiffWorkflowException as exc:
-            raise wrap_spiff_error(exc) from exc
+            error = wrap_spiff_error(exc)
+            if isinstance(error, ScriptError) and not error.where:
+                error.where = element_of(exc)
+            raise error from exc
+
+
+# What policy staff call each kind of element whose code can fail, by SpiffWorkflow class name.
+_KINDS = (("ScriptTask", "脚本任务"), ("BusinessRuleTask", "决策任务"), ("Gateway", "网关"), ("Event", "事件"),
+          ("Task", "任务"))
+
+
+def element_of(exc: BaseException) -> str:
+    """The element whose code failed, as 「脚本任务「计算费用」」, or "" when SpiffWorkflow did not say."""
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None)
+    if spec is None:
+        return ""
+    name = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+    kind = next((label for key, label in _KINDS if key in type(spec).__name__), "步骤")
+    return f"{kind}「{name}」"
 
 
 def wrap_spiff_error(exc: BaseException) -> QiangjianError:

@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from .errors import Conflict
+from .case_parking import failure_message
+from .errors import Conflict, ScriptError
 from .models import AuditEntry, Case
 from .runtime import Engine
 from .status import CaseStatus
@@ -52,8 +53,12 @@ def fire_due_timers(session: Session, engine: Engine, now: datetime, limit: int 
 
 def _park_failed_case(session: Session, case_id: int, exc: Exception, now: datetime) -> None:
     """Mark the case ERROR (managers see it) and stop sweeping it; its state is left as it was."""
+    if isinstance(exc, ScriptError):  # a timer expression or the code after it: say which, in Chinese
+        action, after = "script_failed", {"error": failure_message(exc), "data": {}}
+    else:
+        action, after = "timer_failed", {"error": f"{type(exc).__name__}: {exc}"}
     with session.begin_nested():
         session.execute(update(Case).where(Case.id == case_id)
                         .values(status=CaseStatus.ERROR.value, next_timer_at=None, version=Case.version + 1))
-        session.execute(insert(AuditEntry), [{"case_id": case_id, "actor": "scheduler", "action": "timer_failed",
-                                              "at": now, "after": {"error": f"{type(exc).__name__}: {exc}"}}])
+        session.execute(insert(AuditEntry), [{"case_id": case_id, "actor": "scheduler", "action": action,
+                                              "at": now, "after": after}])

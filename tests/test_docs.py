@@ -30,7 +30,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_diagram_function_is_named_in_the_readme():
-    from engine.script_env import diagram_functions
+    from engine.sandbox.script_env import diagram_functions
 
     for name in diagram_functions():
         assert f"`{name}`" in README, name

@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "DRAFTS_DIR": None,  # where task-form drafts are kept; None = instance/drafts
     "WTF_CSRF_TIME_LIMIT": None,  # a form's CSRF token is valid for the whole sign-in (editors stay open for hours)
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # bytes of a request body; larger is refused with 413
+    "SCRIPT_SECONDS": 1.0,  # time budget of one diagram script, condition, timer expression or decision cell
+    "SCRIPT_MEMORY_MB": 256,  # memory budget of the same
     "CLOCK": None,  # callable giving the aware UTC "now"; None = engine.utc_now (tests inject a settable clock)
 }
 
@@ -40,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for key in ("DATABASE_URL", "SECRET_KEY"):
+        for key in ("DATABASE_URL", "SECRET_KEY", "SCRIPT_SECONDS", "SCRIPT_MEMORY_MB"):
             if os.environ.get(f"QIANGJIAN_{key}"):
                 app.config[key] = os.environ[f"QIANGJIAN_{key}"]
     else:

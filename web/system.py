@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from engine import System, open_system, utc_now
+from engine import Budget, System, open_system, utc_now
 
 EXTENSION = "qiangjian"
 
@@ -16,7 +16,8 @@ EXTENSION = "qiangjian"
 def init_app(app: Flask) -> None:
     """Open the engine system for the configured database and close sessions after each request."""
     clock = app.config.get("CLOCK") or utc_now  # tests inject a settable clock
-    app.extensions[EXTENSION] = open_system(app.config["DATABASE_URL"], clock=clock)
+    budget = Budget(float(app.config["SCRIPT_SECONDS"]), int(app.config["SCRIPT_MEMORY_MB"]))
+    app.extensions[EXTENSION] = open_system(app.config["DATABASE_URL"], clock=clock, script_budget=budget)
     app.teardown_appcontext(_close_session)
 
 

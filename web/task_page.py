@@ -14,12 +14,14 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from engine import (
     SHANGHAI,
+    CaseStatus,
     Conflict,
     InvalidTransition,
     NotAllowed,
     NotFound,
     TaskForm,
     ValidationFailed,
+    case_error_message,
     due_window,
     task_form,
 )
@@ -89,12 +91,16 @@ def _complete(view: TaskForm, values: Values, version: int | None) -> Any:
     values = compact(values, view.schema)  # row numbers in the engine's messages count non-blank rows
     try:
         with write_session() as session:
-            get_system().engine.complete_task(
+            ref = get_system().engine.complete_task(
                 session, view.task.id, to_data(values, view.schema), g.actor, expected_version=version)
     except ValidationFailed as exc:
         return _page(view, values, errors=exc.errors, version=version, status=422)
     except Conflict:
         return _after_conflict(view, values)
+    if ref.status == CaseStatus.ERROR:  # a rule failed: the step was discarded; keep what was typed
+        save_draft(g.user.id, view.task.id, values, get_system().engine.clock(), version=ref.version)
+        flash(f"未办结：{ref.error_message}", "error")
+        return redirect(url_for("tasks.detail", task_id=view.task.id))
     delete_draft(g.user.id, view.task.id)
     flash(f"已完成：{view.task.title}")
     return redirect(url_for("tasks.index"))
@@ -115,9 +121,11 @@ def _page(view: TaskForm, values: Values, *, errors: dict[str, list[str]] | None
     summary = place_errors(fields, errors or {})
     state = due_window(get_session(), get_system().engine).state(view.task.due_at)
     shown = view.case.version if version is None else version
+    parked = view.case.status == CaseStatus.ERROR
     page = render_template(
         "tasks/detail.html", view=view, fields=fields, summary=summary, facts=case_facts(view.schema, view.facts),
         state=state, version=shown, conflict=conflict, draft=draft,
         draft_outdated=draft is not None and shown != view.case.version,
+        parked_message=case_error_message(get_session(), view.case.id) if parked else None,
     )
     return page, status

@@ -8,7 +8,8 @@ The rules, each in its own module:
 - one documented, executable process per file, named after it; user tasks lie in one role lane and
   name a form, an organisation and their source (``process_rules``);
 - timers are working-day dates (``timer_rules``); scripts and conditions parse (``expression_rules``)
-  and read only variables the process defines (``name_rules``);
+  and read only variables the process defines (``name_rules``); the sandbox compiles every script,
+  condition, timer expression and decision cell, refusing what it would refuse at run time (``sandbox_rules``);
 - every element is drawn (``drawing_rules``);
 - every flow node can be reached from a start event and left again (``flow_rules``);
 - decision tables cover every input and cite their sources (``decision_rules``);
@@ -29,6 +30,7 @@ from .problem import Problem
 from .process_rules import process_problems, user_task_problems
 from .reference_rules import reference_problems
 from .rule_set import RuleSet, read_rule_set
+from .sandbox_rules import sandbox_problems
 from .spiff_rules import parse_problems, schema_problems
 from .timer_rules import CALENDAR_FUNCTIONS, timer_problems
 
@@ -36,7 +38,7 @@ __all__ = ["CALENDAR_FUNCTIONS", "Problem", "lint_sources"]
 
 _RULES: tuple[Callable[[RuleSet], list[Problem]], ...] = (
     schema_problems, process_problems, user_task_problems, timer_problems, expression_problems,
-    drawing_problems, decision_problems, form_problems, flow_problems, name_problems,
+    drawing_problems, decision_problems, form_problems, flow_problems, name_problems, sandbox_problems,
 )
 
 

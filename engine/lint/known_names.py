@@ -16,7 +16,7 @@ from typing import Any
 from ..form_fields import start_form_name
 from ..rule_xml import BPMN_NS, NS, form_references, local_name, spiff_properties, spiff_text
 from ..sandbox import BUILTINS
-from ..script_env import diagram_functions
+from ..sandbox.script_env import diagram_functions
 from .expression_rules import process_scripts
 from .python_text import parse_python
 from .rule_set import RuleSet

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from RestrictedPython.compile import compile_restricted_eval
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
@@ -22,7 +21,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import sandbox
 from engine.errors import ScriptError
-from engine.sandbox import SandboxScriptEngine, find_script_error
+from engine.sandbox import SandboxScriptEngine, compile_text, find_script_error
+from engine.sandbox import environment as environment_module
 
 BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
@@ -251,11 +251,11 @@ def test_malicious_dmn_cell_fails(entry: str, cell: str, message: str) -> None:
 def test_compile_cache_compiles_each_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
-    def counting(text: str, **kwargs: Any) -> Any:
+    def counting(mode: Any, text: str) -> Any:
         calls.append(text)
-        return compile_restricted_eval(text, **kwargs)
+        return compile_text(mode, text)
 
-    monkeypatch.setattr(sandbox, "compile_restricted_eval", counting)
+    monkeypatch.setattr(environment_module, "compile_text", counting)
     environment = sandbox.SandboxEnvironment()
     for amount in range(100):
         environment.evaluate("amount > 10", {"amount": amount})

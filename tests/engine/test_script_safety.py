@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.actors import Actor, actor_for
-from engine.errors import ScriptError
+from engine.errors import InvalidTransition
 from engine.models import AuditEntry, Case, Organisation, Task, User
 
 ESCAPES = [
@@ -66,7 +66,7 @@ def _start(database, engine, clock, condition: str, script: str):
 
 @pytest.mark.parametrize("where", ["script", "condition"])
 @pytest.mark.parametrize("attack", ESCAPES)
-def test_escape_fails_clearly_and_the_case_is_unchanged(database, engine, clock, attack, where):
+def test_escape_fails_clearly_and_the_case_is_parked_unchanged(database, engine, clock, attack, where):
     script = f"result = {attack}" if where == "script" else "done = True"
     condition = f"bool({attack})" if where == "condition" else "False"
     ref, task_id = _start(database, engine, clock, condition, script)
@@ -74,14 +74,18 @@ def test_escape_fails_clearly_and_the_case_is_unchanged(database, engine, clock,
         state, audits = s.get(Case, ref.id).state, s.scalar(select(func.count()).select_from(AuditEntry))
     with database.factory() as s, s.begin():
         clerk = actor_for(s.scalars(select(User).where(User.username == "shenyang_institute")).one())
-        with pytest.raises(ScriptError) as err:
-            engine.complete_task(s, task_id, {}, clerk)
-    assert any(word in str(err.value) for word in ("not allowed", "forbidden", "Script failed")), str(err.value)
+        result = engine.complete_task(s, task_id, {}, clerk)
+    assert result.status == "error"
+    assert any(word in result.error_message for word in ("not allowed", "forbidden", "Script failed"))
+    assert result.error_message.startswith("流程规则执行出错")
     with database.factory() as s:
         case, task = s.get(Case, ref.id), s.get(Task, task_id)
-        assert (case.version, case.state, case.status) == (ref.version, state, "running")
+        assert (case.state, case.status) == (state, "error")  # the step was discarded, the case parked
         assert task.status == "ready"
-        assert s.scalar(select(func.count()).select_from(AuditEntry)) == audits
+        actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        assert len(actions) == audits + 1 and actions[-1] == "script_failed"
+    with database.factory() as s, s.begin(), pytest.raises(InvalidTransition):
+        engine.complete_task(s, task_id, {}, clerk)  # a parked case takes no more completions
 
 
 def test_a_safe_script_still_runs(database, engine, clock):
