@@ -44,7 +44,9 @@ ERRORS: dict[int, tuple[str, str]] = {
     409: ("Conflict", "任务已办结、案件已被他人修改，或该器具已有正在办理的申请"),
     415: ("UnsupportedMediaType", JSON_REQUIRED),
     422: ("ValidationError", "字段错误，见 fields"),
+    429: ("TooManySignInAttempts", "HTTP Basic 登录失败次数过多（按来源地址或按账号限制）：在 Retry-After 秒内不再核对密码"),
 }
+RETRY_AFTER = {"description": "多少秒后可以再试", "schema": {"type": "integer"}}
 CSRF_HEADER = {"in": "header", "name": "X-CSRFToken", "required": False, "schema": {"type": "string"},
                "description": "用会话 Cookie 调用时必填：页面表单中的 csrf_token；用 HTTP Basic 时不需要"}
 
@@ -90,9 +92,11 @@ def openapi_document(app: Flask, blueprint: str = "api") -> dict[str, Any]:
     spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]})
     spec.components.schema("Error", schema=schemas.Error)
-    for name, description in ERRORS.values():
-        spec.components.response(name, {"description": description,
-                                        "content": {"application/json": {"schema": "Error"}}})
+    for status, (name, description) in ERRORS.items():
+        response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": "Error"}}}
+        if status == 429:
+            response["headers"] = {"Retry-After": RETRY_AFTER}
+        spec.components.response(name, response)
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] == blueprint]
     for rule in sorted(rules, key=lambda r: r.rule):
         operation = OPERATIONS[_key(app.view_functions[rule.endpoint])]
@@ -117,7 +121,7 @@ def _operation(operation: Operation, rule: Rule, method: str) -> dict[str, Any]:
         parameters.append(CSRF_HEADER)
         errors.add(400)
     if not operation.public:
-        errors.add(401)
+        errors.update({401, 429})
     ok: dict[str, Any] = {"description": "成功"}
     if operation.ok is not None:
         ok["content"] = {"application/json": {"schema": operation.ok}}
