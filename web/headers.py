@@ -5,9 +5,13 @@ so the policy allows ``'self'`` and nothing inline. Two exceptions, each as narr
 
 - ``style-src-attr 'unsafe-inline'``: bpmn-js, dmn-js and diagram-js write ``style="..."`` attributes
   (positions, sizes, colours) while drawing; without it the diagrams do not render.
-- the decision-table editor also allows inline ``<style>`` elements (``style-src-elem``): dmn-js's FEEL
-  editor (CodeMirror) injects its styles as a ``<style>`` element in browsers without constructable
-  style sheets. Only that page gets it.
+- the decision-table editor also allows inline ``<style>`` elements (``style-src-elem``): dmn-js adds
+  ``<style>`` elements while it runs (Chromium reports two, one of them CodeMirror's for the FEEL editor),
+  and their text depends on the dmn-js version, so hashes would break on upgrade. Only that page gets it;
+  a style element cannot run script.
+
+The browser tests fail on any CSP violation the browser reports (``tests/web/browser.py``); with either
+exception removed, the rule-editor test fails.
 
 Framing is refused (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``), MIME sniffing is off,
 and the referrer is only sent to this site. ``QIANGJIAN_HTTPS_ONLY`` turns on the HTTPS redirect,
