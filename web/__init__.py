@@ -28,6 +28,7 @@ from . import (
     rule_releases,
     rules,
     sign_in_guard,
+    sign_in_log,
     system,
     tasks,
     vendor,
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(rule_releases.bp)
     app.register_blueprint(rule_migration.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(sign_in_log.bp)
     auth.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals["BEIJING"] = SHANGHAI

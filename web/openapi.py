@@ -44,7 +44,8 @@ ERRORS: dict[int, tuple[str, str]] = {
     409: ("Conflict", "任务已办结、案件已被他人修改，或该器具已有正在办理的申请"),
     415: ("UnsupportedMediaType", JSON_REQUIRED),
     422: ("ValidationError", "字段错误，见 fields"),
-    429: ("TooManySignInAttempts", "HTTP Basic 登录失败次数过多（按来源地址或按账号限制）：在 Retry-After 秒内不再核对密码"),
+    429: ("TooManySignInAttempts",
+          "HTTP Basic 登录失败次数过多（按来源地址或按账号限制）：在 Retry-After 秒内不再核对密码"),
 }
 RETRY_AFTER = {"description": "多少秒后可以再试", "schema": {"type": "integer"}}
 CSRF_HEADER = {"in": "header", "name": "X-CSRFToken", "required": False, "schema": {"type": "string"},

@@ -216,3 +216,15 @@ def test_the_openapi_document_lists_429_for_signed_in_operations(client):
     too_many = document["components"]["responses"]["TooManySignInAttempts"]
     assert "Retry-After" in too_many["headers"]
     assert "retry_after" in document["components"]["schemas"]["Error"]["properties"]
+
+
+def test_administrators_see_recent_failed_sign_ins_and_others_do_not(client, auth):
+    auth.login("nobody_here", "guess")
+    auth.login("shenyang_institute", "guess")
+    auth.login("shenyang_institute")
+    assert client.get("/admin/sign-ins").status_code == 403
+    auth.logout()
+    auth.login("admin")
+    page = client.get("/admin/sign-ins").get_data(as_text=True)
+    assert "登录失败记录" in page and page.count('class="sign_in_failed"') == 2
+    assert "nobody_here" in page and "127.0.0.1" in page and "guess" not in page
