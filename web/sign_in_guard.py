@@ -28,6 +28,7 @@ from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from engine import SIGN_IN_FAILED, SIGN_IN_LOCKED, LockPolicy, User, account_locked_until, record_sign_in_event
 
@@ -133,7 +134,7 @@ def trusted_usernames() -> list[str]:
     return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
-def remember_device(response: Response, username: str) -> None:
+def remember_device(response: BaseResponse, username: str) -> None:
     """Mark this browser as one where ``username`` signs in (exempt from that account's lock)."""
     names = [username, *(name for name in trusted_usernames() if name != username)][:TRUSTED_USERS]
     response.set_cookie(TRUSTED_COOKIE, _serializer().dumps(names), max_age=TRUSTED_DAYS * 86400,
