@@ -75,12 +75,15 @@ def account_locked_until(session: Session, username: str, policy: LockPolicy, no
     return until if until > now else None
 
 
-def recent_sign_in_events(session: Session, since: datetime, limit: int = 200) -> Sequence[AuditEntry]:
-    """Failed and refused sign-ins since ``since``, newest first (the managers' page)."""
-    return session.scalars(
-        select(AuditEntry).where(AuditEntry.action.in_(SIGN_IN_ACTIONS), AuditEntry.at >= since)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
-    ).all()
+def recent_sign_in_events(
+    session: Session, since: datetime, organisation_id: int | None = None, limit: int = 200,
+) -> Sequence[AuditEntry]:
+    """Failed sign-ins and locks since ``since``, newest first; with ``organisation_id`` only those on its
+    users' accounts (a manager's view: never another organisation's, nor usernames that do not exist)."""
+    query = select(AuditEntry).where(AuditEntry.action.in_(SIGN_IN_ACTIONS), AuditEntry.at >= since)
+    if organisation_id is not None:
+        query = query.join(User, User.id == AuditEntry.actor_id).where(User.organisation_id == organisation_id)
+    return session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)).all()
 
 
 def open_user_session(session: Session, user_id: int, address: str, now: datetime) -> str:

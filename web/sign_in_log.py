@@ -1,4 +1,5 @@
-"""Recent failed and refused sign-ins, for administrators and managers to spot password guessing."""
+"""Recent failed sign-ins and locks, to spot password guessing: administrators see every attempt,
+managers only those on their own organisation's accounts."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def failures() -> Any:
     if not VIEWERS & set(g.actor.roles):
         abort(403, description="仅系统管理和监督管理人员可查看登录失败记录")
     since = get_system().engine.clock() - timedelta(days=DAYS)
-    events = recent_sign_in_events(get_session(), since)
+    everyone = Role.ADMIN.value in g.actor.roles
+    events = recent_sign_in_events(get_session(), since, None if everyone else g.user.organisation_id)
     return render_template("auth/sign_ins.html", events=events, days=DAYS, locked=SIGN_IN_LOCKED,
-                           channels=CHANNELS, scopes=SCOPES)
+                           channels=CHANNELS, scopes=SCOPES, everyone=everyone)

@@ -228,3 +228,13 @@ def test_administrators_see_recent_failed_sign_ins_and_others_do_not(client, aut
     page = client.get("/admin/sign-ins").get_data(as_text=True)
     assert "登录失败记录" in page and page.count('class="sign_in_failed"') == 2
     assert "nobody_here" in page and "127.0.0.1" in page and "guess" not in page
+
+
+def test_a_manager_sees_only_failures_on_their_own_organisations_accounts(client, auth):
+    auth.login("nobody_here", "guess")
+    auth.login("shenyang_institute", "guess")  # another organisation
+    auth.login("shenyang_bureau", "typo")
+    auth.login("shenyang_bureau")
+    page = client.get("/admin/sign-ins").get_data(as_text=True)
+    assert page.count('class="sign_in_failed"') == 1 and "本单位账号" in page
+    assert "shenyang_bureau" in page and "nobody_here" not in page and "shenyang_institute" not in page
