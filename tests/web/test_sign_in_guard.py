@@ -238,3 +238,14 @@ def test_a_manager_sees_only_failures_on_their_own_organisations_accounts(client
     page = client.get("/admin/sign-ins").get_data(as_text=True)
     assert page.count('class="sign_in_failed"') == 1 and "本单位账号" in page
     assert "shenyang_bureau" in page and "nobody_here" not in page and "shenyang_institute" not in page
+
+
+def test_the_reported_attack_is_stopped_with_the_default_settings(app, client):
+    """Issue 8: 60 wrong passwords on the form, then 200 over Basic, then the right one was accepted."""
+    token = csrf_token(client, "/auth/login")
+    answers = [client.post("/auth/login", data={"username": CLERK, "password": f"guess{n}", "csrf_token": token})
+               .status_code for n in range(60)]
+    answers += [_basic(client, CLERK, f"guess{n}").status_code for n in range(200)]
+    assert answers[:10] == [422] * 10 and set(answers[10:60]) == {429} and set(answers[60:]) == {429}
+    assert _form(client, CLERK, RIGHT).status_code == 429 and _basic(client, CLERK, RIGHT).status_code == 429
+    assert [e.action for e in _events(app)] == [SIGN_IN_FAILED] * 10 + [SIGN_IN_LOCKED]
