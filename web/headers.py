@@ -58,7 +58,7 @@ def init_app(app: Flask) -> Talisman:
         frame_options=DENY,
         content_security_policy=CSP,
         referrer_policy=REFERRER_POLICY,
-        # No feature/permissions policy beyond the browser defaults: the app uses no camera, GPS, etc.
+        # The app uses no camera, microphone or location: no page (nor anything injected) may ask for them.
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
     return talisman

@@ -28,6 +28,9 @@ DESCRIPTION = """辽宁省强制检定工作流系统（强检）的 JSON 接口
 用会话 Cookie 调用写接口（POST）时必须带 `X-CSRFToken` 请求头（值为页面表单中的 csrf_token），否则返回 400；
 用 HTTP Basic 的请求不需要该请求头，但来自其他网站页面的写请求一律拒绝。
 
+**登录限制**：HTTP Basic 与登录页共用同一套限制：同一来源地址或同一账号登录失败过多时返回 429，
+`Retry-After` 响应头和 `retry_after` 字段给出需等待的秒数，在此之前即使密码正确也不受理。
+
 **错误**：统一为 `{"error", "detail", "fields"}`；
 `fields` 把字段路径（如 `instruments.0.serial_no`）映射到中文错误信息。
 请求体不是 JSON 时返回 415，JSON 无效时返回 400，字段错误返回 422。
