@@ -54,6 +54,7 @@ from .models import (
     SpecVersion,
     Task,
     User,
+    UserSession,
 )
 from .owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
 from .queries import (
@@ -102,6 +103,18 @@ from .runtime import CaseRef, Engine
 from .sandbox import Budget
 from .saved_filters import delete_filter, list_filters, save_filter
 from .scheduler import make_scheduler, sweep_once
+from .sign_in import (
+    SIGN_IN_FAILED,
+    SIGN_IN_LOCKED,
+    LockPolicy,
+    account_locked_until,
+    open_user_session,
+    recent_sign_in_events,
+    record_sign_in_event,
+    revoke_all_sessions,
+    revoke_user_session,
+    session_user,
+)
 from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
 from .task_assignment import BulkResult, Skipped, claim_tasks, colleagues, reassign_tasks
 from .task_view import TaskForm, task_form
@@ -140,6 +153,7 @@ __all__ = [
     "Instrument",
     "InstrumentStatus",
     "InvalidTransition",
+    "LockPolicy",
     "MAX_FILING_INSTRUMENTS",
     "MAX_PAGE_SIZE",
     "MAX_UPLOAD_ROWS",
@@ -156,6 +170,8 @@ __all__ = [
     "Role",
     "RuleFileRow",
     "SHANGHAI",
+    "SIGN_IN_FAILED",
+    "SIGN_IN_LOCKED",
     "SavedDraft",
     "SavedFilter",
     "ScriptBudgetExceeded",
@@ -167,10 +183,12 @@ __all__ = [
     "TaskForm",
     "TaskStatus",
     "User",
+    "UserSession",
     "VERIFICATION_REQUEST",
     "ValidationFailed",
     "VersionRow",
     "WorkdayCalendar",
+    "account_locked_until",
     "actor_for",
     "apply_for_verification",
     "audit_refusal",
@@ -212,6 +230,7 @@ __all__ = [
     "make_scheduler",
     "migrate_cases",
     "open_system",
+    "open_user_session",
     "overdue_cases",
     "owner_cases",
     "prepare_database",
@@ -219,12 +238,17 @@ __all__ = [
     "process_versions",
     "publish",
     "reassign_tasks",
+    "recent_sign_in_events",
+    "record_sign_in_event",
     "revision_case_counts",
+    "revoke_all_sessions",
+    "revoke_user_session",
     "rollback",
     "rule_file_rows",
     "save_draft",
     "save_filter",
     "seed_calendar",
+    "session_user",
     "set_day",
     "sweep_once",
     "task_form",

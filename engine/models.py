@@ -221,6 +221,8 @@ class AuditEntry(Base):
     """Append-only record of who did what and when, with the data before and after."""
 
     __tablename__ = "audit_entry"
+    # Sign-in failures of one username in a time window (the account lock) are found through this index.
+    __table_args__ = (Index("ix_audit_entry_action_actor_at", "action", "actor", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
@@ -281,3 +283,15 @@ class Document(Base):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie names this row, and only a live (unrevoked) row signs anyone in."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, carried in the signed cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    address: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

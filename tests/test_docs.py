@@ -24,6 +24,13 @@ def test_every_environment_setting_is_in_the_readme():
         assert f"`{name}`" in README, name
 
 
+def test_every_setting_read_from_the_environment_by_the_app_is_in_the_readme():
+    from web import ENVIRONMENT
+
+    for key in ENVIRONMENT:
+        assert f"`QIANGJIAN_{key}`" in README or f"`QIANGJIAN_{key}` (" in README, key
+
+
 def test_ci_runs_the_readme_test_command():
     assert "    ./test.sh\n" in README and "    ./run.sh\n" in README
     assert "./test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,22 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import api, auth, cases, errors, owner, rule_migration, rule_releases, rules, system, tasks, vendor
+from . import (
+    api,
+    auth,
+    cases,
+    errors,
+    headers,
+    owner,
+    rule_migration,
+    rule_releases,
+    rules,
+    sign_in_guard,
+    sign_in_log,
+    system,
+    tasks,
+    vendor,
+)
 
 csrf = CSRFProtect()
 
@@ -32,6 +48,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # bytes of a request body; larger is refused with 413
     "SCRIPT_SECONDS": 1.0,  # time budget of one diagram script, condition, timer expression or decision cell
     "SCRIPT_MEMORY_MB": 256,  # memory budget of the same
+    "HTTPS_ONLY": False,  # HTTPS redirect, HSTS and Secure cookies (QIANGJIAN_HTTPS_ONLY=1)
+    "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted
+    "RATELIMIT_STORAGE_URI": "memory://",  # sign-in failure counters; redis://host:6379 to share them between workers
+    "SIGN_IN_ADDRESS_LIMIT": "30 per 15 minutes",  # failed sign-ins from one address before it must wait
+    "SIGN_IN_ACCOUNT_FAILURES": 10,  # failed sign-ins of one username within SIGN_IN_LOCK_SECONDS that lock it
+    "SIGN_IN_LOCK_SECONDS": 900,  # the account-lock window and how long the lock lasts
     "CLOCK": None,  # callable giving the aware UTC "now"; None = engine.utc_now (tests inject a settable clock)
 }
 
@@ -42,15 +64,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for key in ("DATABASE_URL", "SECRET_KEY", "SCRIPT_SECONDS", "SCRIPT_MEMORY_MB"):
-            if os.environ.get(f"QIANGJIAN_{key}"):
-                app.config[key] = os.environ[f"QIANGJIAN_{key}"]
+        _from_environment(app)
     else:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     system.init_app(app)
+    headers.init_app(app)
+    sign_in_guard.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
@@ -62,10 +84,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(rule_releases.bp)
     app.register_blueprint(rule_migration.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(sign_in_log.bp)
     auth.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals["BEIJING"] = SHANGHAI
     return app
+
+
+# Settings also read from QIANGJIAN_<NAME> environment variables, with how to read each.
+ENVIRONMENT: dict[str, Callable[[str], Any]] = {
+    "DATABASE_URL": str, "SECRET_KEY": str, "HTTPS_ONLY": lambda value: value.lower() in ("1", "true", "yes", "on"),
+    "PROXY_COUNT": int, "RATELIMIT_STORAGE_URI": str, "SIGN_IN_ADDRESS_LIMIT": str,
+    "SIGN_IN_ACCOUNT_FAILURES": int, "SIGN_IN_LOCK_SECONDS": int, "SCRIPT_SECONDS": float, "SCRIPT_MEMORY_MB": int,
+}
+
+
+def _from_environment(app: Flask) -> None:
+    """Override settings from the environment (``QIANGJIAN_HTTPS_ONLY=1`` ...); a bad number stops the start."""
+    for key, read in ENVIRONMENT.items():
+        value = os.environ.get(f"QIANGJIAN_{key}")
+        if value:
+            try:
+                app.config[key] = read(value)
+            except ValueError as error:
+                raise RuntimeError(f"QIANGJIAN_{key}={value!r} is not valid: {error}") from error
 
 
 def _instance_secret(instance: Path) -> str:

@@ -30,8 +30,7 @@ from engine import (
     task_form,
 )
 
-from . import schemas
-from .auth import check_credentials
+from . import schemas, sign_in_guard
 from .errors import JSON_REQUIRED
 from .openapi import Operation, documented, openapi_document
 from .system import get_session, get_system, write_session
@@ -50,7 +49,10 @@ def authenticate() -> Response | None:
         return None
     credentials = request.authorization
     if credentials is not None and credentials.type == "basic":
-        user = check_credentials(get_session(), credentials.username or "", credentials.password or "")
+        try:
+            user = sign_in_guard.authenticate(credentials.username or "", credentials.password or "", "basic")
+        except sign_in_guard.SignInRefused as refused:
+            return sign_in_guard.too_many_response(refused)
         if user is None:
             return _unauthorized("用户名或密码不正确")
         g.user, g.actor = user, actor_for(user)

@@ -28,6 +28,9 @@ DESCRIPTION = """辽宁省强制检定工作流系统（强检）的 JSON 接口
 用会话 Cookie 调用写接口（POST）时必须带 `X-CSRFToken` 请求头（值为页面表单中的 csrf_token），否则返回 400；
 用 HTTP Basic 的请求不需要该请求头，但来自其他网站页面的写请求一律拒绝。
 
+**登录限制**：HTTP Basic 与登录页共用同一套限制：同一来源地址或同一账号登录失败过多时返回 429，
+`Retry-After` 响应头和 `retry_after` 字段给出需等待的秒数，在此之前即使密码正确也不受理。
+
 **错误**：统一为 `{"error", "detail", "fields"}`；
 `fields` 把字段路径（如 `instruments.0.serial_no`）映射到中文错误信息。
 请求体不是 JSON 时返回 415，JSON 无效时返回 400，字段错误返回 422。
@@ -44,7 +47,10 @@ ERRORS: dict[int, tuple[str, str]] = {
     409: ("Conflict", "任务已办结、案件已被他人修改，或该器具已有正在办理的申请"),
     415: ("UnsupportedMediaType", JSON_REQUIRED),
     422: ("ValidationError", "字段错误，见 fields"),
+    429: ("TooManySignInAttempts",
+          "HTTP Basic 登录失败次数过多（按来源地址或按账号限制）：在 Retry-After 秒内不再核对密码"),
 }
+RETRY_AFTER = {"description": "多少秒后可以再试", "schema": {"type": "integer"}}
 CSRF_HEADER = {"in": "header", "name": "X-CSRFToken", "required": False, "schema": {"type": "string"},
                "description": "用会话 Cookie 调用时必填：页面表单中的 csrf_token；用 HTTP Basic 时不需要"}
 
@@ -90,9 +96,11 @@ def openapi_document(app: Flask, blueprint: str = "api") -> dict[str, Any]:
     spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]})
     spec.components.schema("Error", schema=schemas.Error)
-    for name, description in ERRORS.values():
-        spec.components.response(name, {"description": description,
-                                        "content": {"application/json": {"schema": "Error"}}})
+    for status, (name, description) in ERRORS.items():
+        response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": "Error"}}}
+        if status == 429:
+            response["headers"] = {"Retry-After": RETRY_AFTER}
+        spec.components.response(name, response)
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] == blueprint]
     for rule in sorted(rules, key=lambda r: r.rule):
         operation = OPERATIONS[_key(app.view_functions[rule.endpoint])]
@@ -117,7 +125,7 @@ def _operation(operation: Operation, rule: Rule, method: str) -> dict[str, Any]:
         parameters.append(CSRF_HEADER)
         errors.add(400)
     if not operation.public:
-        errors.add(401)
+        errors.update({401, 429})
     ok: dict[str, Any] = {"description": "成功"}
     if operation.ok is not None:
         ok["content"] = {"application/json": {"schema": operation.ok}}

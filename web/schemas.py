@@ -193,6 +193,7 @@ class Error(Base):
     detail = Str(metadata={"description": "详细说明"})
     fields_ = Dict(keys=Str(), values=List(Str()), data_key="fields", metadata={
         "description": "字段错误：字段路径（如 instruments.0.serial_no）→ 错误信息列表"})
+    retry_after = Int(metadata={"description": "429 时：多少秒后可以再试（同 Retry-After 响应头）"})
 
 
 task_list_query = TaskListQuery()

@@ -52,8 +52,18 @@ def browser() -> Iterator[object]:
 def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")  # type: ignore[attr-defined]
     page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: _note_csp_violation(message, violations))
     yield page
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
+
+
+def _note_csp_violation(message: object, violations: list[str]) -> None:
+    """A page that breaks the CSP fails its test: the browser says so on the console."""
+    text = message.text  # type: ignore[attr-defined]
+    if "Content Security Policy" in text or "Content-Security-Policy" in text:
+        violations.append(text)
 
 
 def screenshot(page: object, name: str) -> Path:

@@ -156,7 +156,8 @@ def test_documents_are_listed_and_print_as_a_page(app, client, auth):
     with app.app_context(), get_system().readers() as s:
         number = s.get(Case, case_id).number
     for words in ("检定证书", "编号：LNJD-2026-0777", number, "燃油加油机", "W-1", "DJY-222", "新民市东城加油站",
-                  "沈阳市计量测试研究院", "2026-09-28", "2027-09-27", "0 元（强制检定停征收费）", "window.print()"):
+                  "沈阳市计量测试研究院", "2026-09-28", "2027-09-27", "0 元（强制检定停征收费）",
+                  "data-print", "print.js"):
         assert words in sheet, words
     assert client.get(f"/cases/{case_id}/documents/NOPE-1").status_code == 404
     auth.logout()

@@ -10,6 +10,7 @@
   var TIMER_HINT = "期限须按工作日历计算，使用工作日函数：";
 
   window.QjPanel = function (modeler, data, form, empty) {
+    form.addEventListener("submit", function (event) { event.preventDefault(); });  // Enter in a field never posts
     var modeling = modeler.get("modeling");
     var moddle = modeler.get("moddle");
     var current = null;
