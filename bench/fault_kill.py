@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/qiangjian"
 BUREAU = "shenyang_bureau"  # supervises shenyang_institute: escalations of overdue verifications go there
 READY_TIMEOUT = 90.0
+DRAIN_SECONDS = 60.0
 
 
 @dataclass
@@ -129,14 +131,18 @@ class Server:
 
 
 def run_fault_test(url: str, database: str, kills: int, seed: int, uptime: tuple[float, float],
-                   log: Callable[[str], None] = print) -> FaultResult:
-    """Build the world in ``url``, run the clients through ``kills`` SIGKILLs, then check everything."""
+                   log_path: Path, log: Callable[[str], None] = print) -> FaultResult:
+    """Build the world in ``url``, run the clients through ``kills`` SIGKILLs, then check everything.
+
+    The server's output goes to ``log_path``. After the last kill the server runs until the sweep has
+    fired every due timer (at most ``DRAIN_SECONDS``), so a timer lost to a kill would show as still due.
+    """
     began = time.monotonic()
     rng = random.Random(seed)
     world = build_world(url, waiting=10 + 3 * kills, spare=10 + 4 * kills)
     log(f"world: {world.waiting_cases} verification requests with due timers, "
         f"{len(world.spare_instruments)} spare ledger instruments")
-    server = Server(url, free_port(), Path(os.environ.get("QJ_FAULT_LOG") or f"/tmp/qj-fault-{seed}-{os.getpid()}.log"))
+    server = Server(url, free_port(), log_path)
     tally, stop = Tally(), threading.Event()
     clients = _clients(server.port, tally, stop, world.spare_instruments, seed)
     result = FaultResult(database, kills, seed, 0.0, tally, IntegrityReport())
@@ -149,7 +155,7 @@ def run_fault_test(url: str, database: str, kills: int, seed: int, uptime: tuple
             server.kill()
             log(f"kill {n}/{kills}: {len(tally.completions)} completions acknowledged so far")
             result.restart_seconds.append(server.start())
-        time.sleep(uptime[0])
+        _drain_timers(url)
     finally:
         stop.set()
         for client in clients:
@@ -163,7 +169,26 @@ def run_fault_test(url: str, database: str, kills: int, seed: int, uptime: tuple
     result.timers_by_sweep, result.timers_in_completions = _timers_fired(url)
     if kills and not result.timers_by_sweep:
         result.problems.append("no timer was fired by the sweep: the run did not exercise timers")
+    still_due = _due_cases(url)
+    if still_due:
+        result.problems.append(f"{still_due} cases still have a due timer {DRAIN_SECONDS:.0f} s after the last restart")
     return result
+
+
+def _drain_timers(url: str) -> None:
+    """Wait (clients still working) until no case has a due timer, or ``DRAIN_SECONDS`` passed."""
+    began = time.monotonic()
+    while _due_cases(url) and time.monotonic() - began < DRAIN_SECONDS:
+        time.sleep(0.5)
+
+
+def _due_cases(url: str) -> int:
+    system = open_system(url)
+    try:
+        with system.readers() as session:
+            return session.scalar(select(func.count()).select_from(Case).where(Case.next_timer_at <= utc_now())) or 0
+    finally:
+        system.db.dispose()
 
 
 def _clients(port: int, tally: Tally, stop: threading.Event, spare: list[int], seed: int) -> list[threading.Thread]:
@@ -221,13 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="server for --db postgresql (a new database is made)")
     parser.add_argument("--min-up", type=float, default=1.0, help="least seconds between a restart and the next kill")
     parser.add_argument("--max-up", type=float, default=6.0, help="most seconds between a restart and the next kill")
+    parser.add_argument("--log", type=Path, default=None, help="the server's output (default: a file in /tmp)")
     args = parser.parse_args(argv)
+    log_path = args.log or Path(tempfile.gettempdir()) / f"qj-fault-{args.db}-{args.seed}-{os.getpid()}.log"
     scratch = scratch_database(args.pg_url if args.db == "postgresql" else None)
     try:
-        result = run_fault_test(scratch.url, args.db, args.kills, args.seed, (args.min_up, args.max_up))
+        result = run_fault_test(scratch.url, args.db, args.kills, args.seed, (args.min_up, args.max_up), log_path)
     finally:
         scratch.close()
     print(result.summary())
+    print(f"  server output: {log_path}")
     return 0 if result.ok else 1
 
 
