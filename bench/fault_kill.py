@@ -4,7 +4,8 @@
     python -m bench.fault_kill --db postgresql --kills 50 [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/qiangjian]
 
 A fresh database (a temp SQLite file, or a new PostgreSQL database dropped at the end) gets the demo data
-and a world whose timers are due (``bench/fault_world.py``). Then ``python -m web`` runs as a subprocess
+and a world whose timers are due (``bench/fault_world.py``); a few more due cases are added before each
+restart, so every start of the server has timers to fire. Then ``python -m web`` runs as a subprocess
 (timer sweep every second) and client threads work their inboxes over the API (``bench/fault_clients.py``).
 After a random time (seeded) the server is killed with SIGKILL and started again, ``--kills`` times;
 after the last kill it is started once more to show it comes back, then stopped. Then: the integrity check
@@ -39,7 +40,7 @@ from engine.models import AuditEntry, Case, Task, User
 
 from .common import scratch_database
 from .fault_clients import Api, Clerk, Owner, Tally
-from .fault_world import COUNTY, FILING_HANDLER, INSTITUTE, OWNER, build_world
+from .fault_world import COUNTY, FILING_HANDLER, INSTITUTE, OWNER, add_due_cases, build_world
 from .integrity import IntegrityReport, check_integrity
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/qiangjian"
 BUREAU = "shenyang_bureau"  # supervises shenyang_institute: escalations of overdue verifications go there
 READY_TIMEOUT = 90.0
 DRAIN_SECONDS = 60.0
+DUE_PER_RESTART = 3  # verification requests with due timers added before every start
 
 
 @dataclass
@@ -139,7 +141,7 @@ def run_fault_test(url: str, database: str, kills: int, seed: int, uptime: tuple
     """
     began = time.monotonic()
     rng = random.Random(seed)
-    world = build_world(url, waiting=10 + 3 * kills, spare=10 + 4 * kills)
+    world = build_world(url, waiting=DUE_PER_RESTART, spare=10 + 4 * kills)
     log(f"world: {world.waiting_cases} verification requests with due timers, "
         f"{len(world.spare_instruments)} spare ledger instruments")
     server = Server(url, free_port(), log_path)
@@ -154,6 +156,7 @@ def run_fault_test(url: str, database: str, kills: int, seed: int, uptime: tuple
             time.sleep(rng.uniform(*uptime))
             server.kill()
             log(f"kill {n}/{kills}: {len(tally.completions)} completions acknowledged so far")
+            add_due_cases(url, DUE_PER_RESTART, f"K{n}")
             result.restart_seconds.append(server.start())
         _drain_timers(url)
     finally:

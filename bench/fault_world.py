@@ -5,7 +5,8 @@ none would come due during a run of minutes. Instead the world is built through 
 set weeks back: verification requests are received then, so their reminder and deadline timers are armed
 for dates that have passed by the time the server starts. The server's sweep (every
 QIANGJIAN_SWEEP_SECONDS) and the clerks' completions then race to fire them while the server is killed.
-Spare ledger instruments are left for the owner client to apply for during the run.
+Between kills, while the server is down, a few more such cases are added (``add_due_cases``), so every
+restart finds timers to fire. Spare ledger instruments are left for the owner client to apply for.
 """
 
 from __future__ import annotations
@@ -36,27 +37,53 @@ class World:
 
 
 def build_world(url: str, waiting: int, spare: int) -> World:
-    """Migrate and load the demo into ``url``, then file, accept and (for ``waiting`` of them) receive instruments."""
-    clock = Clock(utc_now() - timedelta(days=DAYS_BACK))
-    system = open_system(url, clock=clock)
+    """Migrate and load the demo into ``url``, file and accept instruments, and receive ``waiting`` of them."""
+    system, clock = _past_system(url)
     try:
         prepare_database(system, demo=True)
-        instruments: list[int] = []
-        while len(instruments) < waiting + spare:
-            instruments += _filed(system, len(instruments), min(BATCH, waiting + spare - len(instruments)))
-        received_on = clock().astimezone(SHANGHAI).date().isoformat()
-        for instrument_id in instruments[:waiting]:
-            with system.sessions() as session, session.begin():
-                case_id = apply_for_verification(session, system.engine, _actor(session, OWNER), instrument_id).id
-            _complete(system, case_id, "accept_application", INSTITUTE, {"acceptance": "accept"})
-            _complete(system, case_id, "record_receipt", INSTITUTE, {"received_on": received_on})
-        return World(waiting, instruments[waiting:])
+        _receive(system, clock, _instruments(system, waiting, "PRE"))
+        return World(waiting, _instruments(system, spare, "SPARE"))
     finally:
         system.db.dispose()
 
 
-def _filed(system: System, start: int, count: int) -> list[int]:
-    serials = [f"PRE-{start + n:05d}" for n in range(count)]
+def add_due_cases(url: str, count: int, tag: str) -> None:
+    """Add ``count`` more received verification requests with due timers (while the server is down).
+
+    Done between kills, like a batch job sharing the database, so every restart finds timers to fire.
+    """
+    system, clock = _past_system(url)
+    try:
+        _receive(system, clock, _instruments(system, count, tag))
+    finally:
+        system.db.dispose()
+
+
+def _past_system(url: str) -> tuple[System, Clock]:
+    clock = Clock(utc_now() - timedelta(days=DAYS_BACK))
+    return open_system(url, clock=clock), clock
+
+
+def _instruments(system: System, count: int, tag: str) -> list[int]:
+    """Ids of ``count`` new ledger instruments, filed in batches and accepted."""
+    found: list[int] = []
+    while len(found) < count:
+        found += _filed(system, f"{tag}-{len(found):05d}", min(BATCH, count - len(found)))
+    return found
+
+
+def _receive(system: System, clock: Clock, instrument_ids: list[int]) -> None:
+    """Apply for each instrument, accept and record its receipt today (by ``clock``): timers are armed."""
+    received_on = clock().astimezone(SHANGHAI).date().isoformat()
+    for instrument_id in instrument_ids:
+        with system.sessions() as session, session.begin():
+            case_id = apply_for_verification(session, system.engine, _actor(session, OWNER), instrument_id).id
+        _complete(system, case_id, "accept_application", INSTITUTE, {"acceptance": "accept"})
+        _complete(system, case_id, "record_receipt", INSTITUTE, {"received_on": received_on})
+
+
+def _filed(system: System, prefix: str, count: int) -> list[int]:
+    serials = [f"{prefix}-{n}" for n in range(count)]
     items = [{"name": "燃油加油机", "model": "DJY-222", "serial_no": s, "instrument_type": "fuel_dispenser",
               "category": "working", "in_catalogue": True, "purpose": "trade_settlement", "location": "一号加油岛"}
              for s in serials]
