@@ -30,7 +30,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -233,12 +232,13 @@ def _timers_fired(url: str) -> tuple[int, int]:
     system = open_system(url)
     try:
         with system.readers() as session:
-            counts: dict[Any, int] = {by_sweep: n for by_sweep, n in session.execute(
-                select(AuditEntry.actor == "scheduler", func.count()).where(AuditEntry.action == "timer_fired")
-                .group_by(AuditEntry.actor == "scheduler"))}
+            counts = {actor: n for actor, n in session.execute(
+                select(AuditEntry.actor, func.count()).where(AuditEntry.action == "timer_fired")
+                .group_by(AuditEntry.actor))}
     finally:
         system.db.dispose()
-    return counts.get(True, 0), counts.get(False, 0)
+    by_sweep = counts.pop("scheduler", 0)
+    return by_sweep, sum(counts.values())
 
 
 def main(argv: list[str] | None = None) -> int:
