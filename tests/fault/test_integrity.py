@@ -8,18 +8,23 @@ a bug would leave it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench.integrity import check_integrity
+from engine.db import make_db_engine, make_sessionmaker
 from engine.models import AuditEntry, Case, Document, Instrument, Task
 
+from ..conftest import PG_URL, Database, FakeClock
 from ..engine.scenario import Scenario, instrument, passing_result
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
@@ -32,22 +37,90 @@ class World:
     instrument_id: int
 
 
-@pytest.fixture
-def world(any_database: Any, clock: Any) -> World:
-    scenario = Scenario(any_database, clock, restart=False)
+@dataclass(frozen=True)
+class Planted:
+    """A copy of the world in its own database, for one test to break."""
+
+    url: str
+    factory: sessionmaker[Session]
+    world: World
+
+
+def _build(database: Database) -> World:
+    clock = FakeClock(datetime(2026, 9, 28, 1, 0, tzinfo=timezone.utc))
+    scenario = Scenario(database, clock, restart=False)
     instrument_id = scenario.filed_instrument("xinmin_gas", "210181", "xinmin_institute", instrument("FAULT-1"))
     case_id = scenario.received("xinmin_gas", instrument_id, "shenyang_institute", "2026-09-28")
     scenario.at(NOW.isoformat())
     assert scenario.sweep() == 2  # the reminder and the deadline, fired by the sweep
     scenario.complete(case_id, "verify", "shenyang_institute", passing_result("2026-11-02", "2027-11-02"))
     assert scenario.open_tasks(case_id) == ["handle_escalation"]
-    with any_database.factory() as s:
+    with database.factory() as s:
         filing_id = s.scalars(select(Instrument.filing_case_id).where(Instrument.id == instrument_id)).one()
     return World(filing_id, case_id, instrument_id)
 
 
-def test_a_whole_database_has_no_problems(any_database: Any, world: World) -> None:
-    report = check_integrity(any_database.url)
+def _pg_admin() -> Any:
+    return make_db_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _pg_copy(template: str) -> str:
+    name = f"qj_test_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return name
+
+
+def _pg_drop(name: str) -> None:
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _pg_url(name: str) -> str:
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The world built once per database kind (the diagrams are parsed once); tests get copies."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("world") / "world.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        name = _pg_copy(request.getfixturevalue("postgres_template"))
+        url = _pg_url(name)
+    db = make_db_engine(url)
+    world = _build(Database(url, make_sessionmaker(db), make_sessionmaker(db, write=False), request.param))
+    db.dispose()
+    yield (path if request.param == "sqlite" else name), world
+    if request.param == "postgresql":
+        _pg_drop(name)
+
+
+@pytest.fixture
+def planted(world_template: Any, tmp_path: Path) -> Iterator[Planted]:
+    source, world = world_template
+    if isinstance(source, Path):
+        url = f"sqlite:///{tmp_path / 'qj.sqlite'}"
+        shutil.copy(source, tmp_path / "qj.sqlite")
+        name = None
+    else:
+        name = _pg_copy(source)
+        url = _pg_url(name)
+    db = make_db_engine(url)
+    yield Planted(url, make_sessionmaker(db), world)
+    db.dispose()
+    if name is not None:
+        _pg_drop(name)
+
+
+def test_a_whole_database_has_no_problems(planted: Planted) -> None:
+    report = check_integrity(planted.url)
     assert report.problems == []
     assert (report.cases, report.open_tasks, report.timers_fired, report.ledger_entries, report.documents) == (
         2, 1, 2, 1, 1)
@@ -133,10 +206,10 @@ PLANTS: dict[str, tuple[Plant, str]] = {
 
 
 @pytest.mark.parametrize("plant", sorted(PLANTS))
-def test_each_planted_inconsistency_is_found(any_database: Any, world: World, plant: str) -> None:
+def test_each_planted_inconsistency_is_found(planted: Planted, plant: str) -> None:
     action, expected = PLANTS[plant]
-    with any_database.factory() as s, s.begin():
-        action(s, world)
-    report = check_integrity(any_database.url)
+    with planted.factory() as s, s.begin():
+        action(s, planted.world)
+    report = check_integrity(planted.url)
     assert not report.ok
     assert any(expected in p for p in report.problems), report.problems
