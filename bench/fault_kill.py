@@ -194,8 +194,12 @@ def _due_cases(url: str) -> int:
 
 
 def _clients(port: int, tally: Tally, stop: threading.Event, spare: list[int], seed: int) -> list[threading.Thread]:
-    today: Callable[[], date] = lambda: utc_now().astimezone(SHANGHAI).date()  # noqa: E731
-    api = lambda username: Api(port, username, tally)  # noqa: E731
+    def today() -> date:
+        return utc_now().astimezone(SHANGHAI).date()
+
+    def api(username: str) -> Api:
+        return Api(port, username, tally)
+
     return [
         Owner(api(OWNER), COUNTY, spare, seed, stop),
         Clerk(api(FILING_HANDLER), ("review_filing",), seed + 1, stop, today),
