@@ -2,7 +2,8 @@
 
 Prints the URL. ``--demo`` (which ./run.sh passes) also loads the Liaoning demo organisations and users
 and prints their logins; without it no account is created, so a real database never gets logins with
-the published demo password. Settings: QIANGJIAN_DATABASE_URL, QIANGJIAN_HOST, QIANGJIAN_PORT.
+the published demo password. Settings: QIANGJIAN_DATABASE_URL, QIANGJIAN_HOST, QIANGJIAN_PORT,
+QIANGJIAN_SWEEP_SECONDS (how often the timer sweep runs; the fault test sets 1 so timers fire while it kills).
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("spiff").setLevel(logging.WARNING)  # one line per task state change is noise here
     host = os.environ.get("QIANGJIAN_HOST", "127.0.0.1")
     port = int(os.environ.get("QIANGJIAN_PORT", "5000"))
+    sweep_seconds = sweep_interval(os.environ.get("QIANGJIAN_SWEEP_SECONDS", "30"))
     app = create_app()
     summary = prepare(app, demo=options.demo)
     with app.app_context():
-        scheduler = make_scheduler(get_system(), interval_seconds=30)
+        scheduler = make_scheduler(get_system(), interval_seconds=sweep_seconds)
     scheduler.start()
     print(f"\n强检 Qiangjian is running at http://{host}:{port}/  (Ctrl+C stops)")
     if summary is not None:
@@ -47,6 +49,17 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true",
                         help=f"also load the demo organisations and users (password {DEMO_PASSWORD}) and print them")
     return parser.parse_args(argv)
+
+
+def sweep_interval(value: str) -> float:
+    """Seconds between timer sweeps from QIANGJIAN_SWEEP_SECONDS; a clear exit for a value that is not one."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 86400:
+        raise SystemExit(f"QIANGJIAN_SWEEP_SECONDS must be a number of seconds between 0 and 86400, not {value!r}")
+    return seconds
 
 
 def prepare(app: Flask, demo: bool) -> DemoSummary | None:

@@ -67,6 +67,14 @@ def test_python_m_web_loads_the_demo_accounts_only_when_asked(tmp_path, clock):
     assert "demo1234" in text and "xinmin_gas" in text
 
 
+def test_the_sweep_interval_setting_takes_seconds_and_refuses_anything_else():
+    assert main_module.sweep_interval("30") == 30.0
+    assert main_module.sweep_interval("0.5") == 0.5
+    for bad in ("", "abc", "0", "-1", "nan", "1e9"):
+        with pytest.raises(SystemExit, match="QIANGJIAN_SWEEP_SECONDS"):
+            main_module.sweep_interval(bad)
+
+
 def test_run_sh_serves_the_demo_it_loads():
     script = (ROOT / "run.sh").read_text(encoding="utf-8")
     assert "init-db --demo" in script and re.search(r"^exec .*-m web --demo\b", script, re.M)
