@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .actors import Actor, actor_for
 from .bootstrap import System, open_system, prepare_database, utc_now
+from .bounds import MAX_ID, MAX_JSON_DEPTH, JSONTooDeep, field_length, json_problems, loads_json, unstorable, valid_id
 from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
 from .case_migration import MigrationCheck
@@ -28,7 +29,10 @@ from .errors import (
     ValidationFailed,
 )
 from .inbox_filters import (
+    DUE_WINDOWS,
     MAX_PAGE_SIZE,
+    SORTS,
+    VIEWS,
     DueWindow,
     InboxCounts,
     InboxFilter,
@@ -118,6 +122,7 @@ __all__ = [
     "Change",
     "Conflict",
     "DEMO_PASSWORD",
+    "DUE_WINDOWS",
     "DemoSummary",
     "DiagramInvalid",
     "Document",
@@ -135,6 +140,9 @@ __all__ = [
     "Instrument",
     "InstrumentStatus",
     "InvalidTransition",
+    "JSONTooDeep",
+    "MAX_ID",
+    "MAX_JSON_DEPTH",
     "MAX_PAGE_SIZE",
     "MigrationCheck",
     "MigrationRow",
@@ -149,6 +157,7 @@ __all__ = [
     "Role",
     "RuleFileRow",
     "SHANGHAI",
+    "SORTS",
     "SavedDraft",
     "SavedFilter",
     "ScriptError",
@@ -160,6 +169,7 @@ __all__ = [
     "TaskStatus",
     "User",
     "VERIFICATION_REQUEST",
+    "VIEWS",
     "ValidationFailed",
     "VersionRow",
     "WorkdayCalendar",
@@ -183,6 +193,7 @@ __all__ = [
     "drafts",
     "dry_run",
     "due_window",
+    "field_length",
     "file_instruments",
     "file_kind",
     "file_revisions",
@@ -194,12 +205,14 @@ __all__ = [
     "inbox_choices",
     "inbox_counts",
     "inbox_page",
+    "json_problems",
     "latest_revision",
     "ledger",
     "lint_sources",
     "list_filters",
     "live_sources",
     "load_calendar",
+    "loads_json",
     "make_scheduler",
     "migrate_cases",
     "open_system",
@@ -220,7 +233,9 @@ __all__ = [
     "sweep_once",
     "task_form",
     "undo_migration",
+    "unstorable",
     "utc_now",
+    "valid_id",
     "version_sources",
     "working_days_left",
     "workspace",

@@ -16,7 +16,7 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import api, auth, cases, errors, owner, rule_migration, rule_releases, rules, system, tasks, vendor
+from . import api, auth, cases, errors, input_guard, owner, rule_migration, rule_releases, rules, system, tasks, vendor
 
 csrf = CSRFProtect()
 
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    input_guard.init_app(app)  # before anything else reads the request
     system.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
