@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,14 +30,16 @@ BIG_IDS = [HUGE, 11926491981, 2**63 - 1, 2**63, 10**30]
 
 
 @pytest.fixture
-def app(any_database: Database, tmp_path: Path, clock: FakeClock) -> Flask:
+def app(any_database: Database, tmp_path: Path, clock: FakeClock) -> Iterator[Flask]:
     """The app on a fresh SQLite or PostgreSQL database (this module's requests must behave alike on both)."""
     clock.set("2026-09-28T09:00:00+08:00")
     app = create_app({"SECRET_KEY": "test", "DATABASE_URL": any_database.url, "CLOCK": clock,
                       "DRAFTS_DIR": tmp_path / "drafts"})  # not TESTING: a 500 is answered, not raised
     with app.app_context():
         prepare_database(get_system(), demo=True)
-    return app
+    yield app
+    with app.app_context():
+        get_system().db.dispose()  # before the database is dropped
 
 
 def _counts(app: Flask) -> dict[str, int]:
