@@ -56,8 +56,10 @@ def init_app(app: Flask) -> None:
 
 
 def guard_request() -> None:
-    """Refuse a request whose path, query, form or JSON body holds text no column can keep."""
+    """Refuse a request whose path, query, Basic credentials, form or JSON body holds text no column can keep."""
     texts = [request.path, *_pairs(request.args)]
+    if request.authorization is not None:  # Basic credentials are looked up by user name
+        texts.extend(str(request.authorization.get(key) or "") for key in ("username", "password"))
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in _FORM_TYPES:
         texts.extend(_pairs(request.form))
     if any(unstorable(text) for text in texts):

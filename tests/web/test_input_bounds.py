@@ -181,6 +181,31 @@ def test_nul_in_a_page_query_or_path_is_a_chinese_400_page(app, client, auth, pa
     assert answer.status_code == 400 and BAD_CHARACTER in answer.get_data(as_text=True)
 
 
+def test_nul_in_credentials_is_refused_before_any_lookup(app, client):
+    assert client.get("/api/tasks", auth=("shenyang\x00institute", "demo1234")).status_code == 400
+    assert client.get("/api/tasks", auth=("shenyang_institute", "demo\x001234")).status_code == 400
+    token = csrf_token(client, "/auth/login")
+    answer = client.post("/auth/login", data={"csrf_token": token, "username": "a\x00", "password": "demo1234"})
+    assert answer.status_code == 400 and BAD_CHARACTER in answer.get_data(as_text=True)
+
+
+def test_a_control_character_in_a_task_page_field_is_refused_beside_it(app, client, auth):
+    case_id = _at_verify(app, client)
+    auth.login("shenyang_institute")
+    page = f"/tasks/{_task(client, INSTITUTE, case_id, 'verify')}"
+    html = client.get(page).get_data(as_text=True)
+    assert 'maxlength="64"' in html and "不超过 64 个字" in html
+    version = re.search(r'name="_version" value="(\d+)"', html).group(1)
+    before = _counts(app)
+    answer = client.post(page, data={"csrf_token": csrf_token(client, page), "_version": version,
+                                     "action": "result", "outcome": "pass",
+                                     "verified_on": "2026-09-28", "certificate_no": "SY\x1b-1",
+                                     "next_due": "2027-09-29", "fee": "0"})
+    assert answer.status_code == 422
+    assert 'id="f-certificate_no-error">不能包含控制字符</p>' in answer.get_data(as_text=True)
+    assert _counts(app) == before
+
+
 def test_a_saved_filter_named_with_nul_is_refused_and_not_saved(app, client, auth):
     auth.login("shenyang_institute")
     before = _counts(app)
