@@ -85,6 +85,16 @@ def test_json_problems_name_the_path_of_keys_and_values():
     assert set(found) == {"data.instruments.0.name", "data.instruments.1.'a\\ud800'", "n"}
 
 
+def test_the_quick_look_misses_nothing_and_its_false_alarms_are_cleared():
+    """json_problems first looks at the value dumped as JSON: escapes there must not hide or invent problems."""
+    typed = {"note": "C:\\bin\\file \\u0000 \\f", "n": 1.5, "k": [True, None]}
+    assert list(json_problems(typed)) == [] and list(json_problems(typed, strict=True)) == []
+    for char in ("\x08", "\x0c", "\x1b", "\x7f"):
+        assert list(json_problems({"a": [f"x{char}"]}, strict=True)) == [("a.0", "不能包含控制字符")], repr(char)
+        assert list(json_problems({"a": [f"x{char}"]})) == []
+    assert list(json_problems([{"b": "\ud800"}])) == [("0.b", unstorable("\ud800"))]
+
+
 def test_json_nested_past_the_limit_is_a_value_error_not_a_recursion_error():
     assert loads_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
     for depth in (MAX_JSON_DEPTH + 1, 2_000, 100_000):
