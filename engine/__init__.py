@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .actors import Actor, actor_for
 from .bootstrap import System, open_system, prepare_database, utc_now
+from .bounds import MAX_ID, MAX_JSON_DEPTH, JSONTooDeep, field_length, json_problems, loads_json, unstorable, valid_id
 from .calendar_admin import confirm_calendar_year
 from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
 from .case_migration import MigrationCheck
@@ -31,7 +32,10 @@ from .errors import (
 )
 from .filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
 from .inbox_filters import (
+    DUE_WINDOWS,
     MAX_PAGE_SIZE,
+    SORTS,
+    VIEWS,
     DueWindow,
     InboxCounts,
     InboxFilter,
@@ -136,6 +140,7 @@ __all__ = [
     "Change",
     "Conflict",
     "DEMO_PASSWORD",
+    "DUE_WINDOWS",
     "DemoSummary",
     "DiagramInvalid",
     "Document",
@@ -153,8 +158,11 @@ __all__ = [
     "Instrument",
     "InstrumentStatus",
     "InvalidTransition",
+    "JSONTooDeep",
     "LockPolicy",
     "MAX_FILING_INSTRUMENTS",
+    "MAX_ID",
+    "MAX_JSON_DEPTH",
     "MAX_PAGE_SIZE",
     "MAX_UPLOAD_ROWS",
     "MigrationCheck",
@@ -172,6 +180,7 @@ __all__ = [
     "SHANGHAI",
     "SIGN_IN_FAILED",
     "SIGN_IN_LOCKED",
+    "SORTS",
     "SavedDraft",
     "SavedFilter",
     "ScriptBudgetExceeded",
@@ -185,6 +194,7 @@ __all__ = [
     "User",
     "UserSession",
     "VERIFICATION_REQUEST",
+    "VIEWS",
     "ValidationFailed",
     "VersionRow",
     "WorkdayCalendar",
@@ -210,6 +220,7 @@ __all__ = [
     "drafts",
     "dry_run",
     "due_window",
+    "field_length",
     "file_instruments",
     "file_kind",
     "file_revisions",
@@ -221,12 +232,14 @@ __all__ = [
     "inbox_choices",
     "inbox_counts",
     "inbox_page",
+    "json_problems",
     "latest_revision",
     "ledger",
     "lint_sources",
     "list_filters",
     "live_sources",
     "load_calendar",
+    "loads_json",
     "make_scheduler",
     "migrate_cases",
     "open_system",
@@ -255,7 +268,9 @@ __all__ = [
     "too_many_instruments",
     "too_many_rows",
     "undo_migration",
+    "unstorable",
     "utc_now",
+    "valid_id",
     "version_sources",
     "working_days_left",
     "workspace",

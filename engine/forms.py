@@ -7,6 +7,8 @@ Rules that are data live in the schema (policy staff edit it next to the diagram
 - ``x-date-max`` / ``x-date-min`` = ``"today"``: a date may not lie after / before today;
 - ``x-unique-by``: list items must differ in these keys (no instrument filed twice);
 - ``x-options``: the value must be a code of the named option list (``engine.catalogue``).
+Text is trimmed before it is checked (a reason of only spaces is no reason) and may hold no control
+character, NUL or lone surrogate (``engine.bounds``); a too-long value is told its bound (``maxLength``).
 Only properties the schema declares and does not mark ``readOnly`` are accepted from users,
 so a submission can never overwrite case facts such as the deadline or the organisation.
 """
@@ -21,6 +23,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from .bounds import column_problems, json_problems
 from .catalogue import FORM_OPTIONS
 from .errors import ValidationFailed
 
@@ -31,7 +34,7 @@ DEFAULT_MESSAGES = {
     "const": "取值不符合规定",
     "format": "格式不正确（日期应为 YYYY-MM-DD）",
     "minLength": "内容太短",
-    "maxLength": "内容太长",
+    "maxLength": "不能超过 {limit} 个字",
     "minimum": "数值太小",
     "maximum": "数值太大",
     "pattern": "格式不正确",
@@ -144,9 +147,16 @@ def validate_submission(
     errors: dict[str, list[str]] = {}
     for name in sorted(set(submitted) - allowed):
         errors.setdefault(name, []).append("不允许提交此字段")
-    accepted = {k: v for k, v in submitted.items() if k in allowed}
+    accepted = {k: _trimmed(v) for k, v in submitted.items() if k in allowed}
+    unfit = list(json_problems(accepted, strict=True))
+    if unfit:  # text no column can keep is not handed to the schema's checks
+        for field, message in unfit:
+            errors.setdefault(field, []).append(message)
+        raise ValidationFailed(errors)
     merged = {k: case_data[k] for k in schema.get("x-case-facts", []) if k in case_data}
     merged.update(accepted)
+    for field, message in column_problems(accepted):
+        errors.setdefault(field, []).append(message)
     validator = _FormValidator(schema, format_checker=FormatChecker())
     token = _TODAY.set(today)
     try:
@@ -161,6 +171,17 @@ def validate_submission(
     return accepted
 
 
+def _trimmed(value: Any) -> Any:
+    """``value`` with the text in it trimmed of surrounding white space."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return [_trimmed(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _trimmed(item) for key, item in value.items()}
+    return value
+
+
 def _describe(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str]:
     """(field path, message): the failing (sub)schema's x-error, else the field's, else a default."""
     path = [str(p) for p in error.absolute_path]
@@ -172,6 +193,8 @@ def _describe(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str]
     field = ".".join(path) or "_form"
     if error.validator == "x-unique-by":
         return field, error.message  # names the duplicate, which a fixed x-error cannot
+    if error.validator == "maxLength":
+        return field, DEFAULT_MESSAGES["maxLength"].format(limit=error.validator_value)  # the bound, not x-error
     top = schema.get("properties", {}).get(path[0], {}) if len(path) == 1 else {}
     message = sub.get("x-error") or top.get("x-error") or DEFAULT_MESSAGES.get(str(error.validator))
     return field, message or "取值无效"

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from .actors import Actor
+from .bounds import unstorable
 from .errors import CalendarError, NotAllowed, ValidationFailed
 from .models import Case, Organisation, Task
 from .status import Role, TaskStatus
@@ -69,6 +70,8 @@ class InboxFilter:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 errors[name] = ["必须是文字"]
+            elif isinstance(value, str) and unstorable(value):
+                errors[name] = [str(unstorable(value))]
             elif isinstance(value, str):
                 object.__setattr__(self, name, value.strip() or None)
         choices = {"view": VIEWS, "due": (*DUE_WINDOWS, None), "sort": SORTS}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .actors import Actor
+from .bounds import MAX_CASE_TITLE
 from .errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .filing_limits import check_instrument_count
 from .models import Case, Instrument, Organisation
@@ -84,7 +85,7 @@ def apply_for_verification(
         "assessing_org_id": assessing_org_id, "instrument_name": instrument.name,
         "serial_no": instrument.serial_no,
     }
-    title = f"申请检定：{instrument.name} {instrument.serial_no}"
+    title = f"申请检定：{instrument.name} {instrument.serial_no}"[:MAX_CASE_TITLE]  # name and number may fill it
     return engine.start_case(session, VERIFICATION_REQUEST, data, actor, title=title, subject=subject)
 
 

@@ -9,21 +9,25 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .actors import Actor
+from .bounds import MAX_FILTER_NAME, text_problem
 from .errors import NotAllowed, NotFound, ValidationFailed
 from .inbox_filters import InboxFilter
 from .models import SavedFilter, User
 
-MAX_NAME = 50
+MAX_NAME = MAX_FILTER_NAME
 
 
 def save_filter(session: Session, actor: Actor, name: str, flt: InboxFilter, shared: bool,
                 now: datetime) -> SavedFilter:
     """Save ``flt`` (without its page) under ``name``; the actor's own filter of that name is replaced.
 
-    :raises ValidationFailed: the name is blank or longer than 50 characters.
+    :raises ValidationFailed: the name is blank, longer than 50 characters or holds control characters.
     """
     user_id, organisation_id = _member(actor)
     name = name.strip()
+    problem = text_problem(name)
+    if problem:
+        raise ValidationFailed({"name": [f"名称{problem}"]})
     if not name or len(name) > MAX_NAME:
         raise ValidationFailed({"name": [f"请填写名称（不超过 {MAX_NAME} 个字）"]})
     row = session.scalar(select(SavedFilter).where(SavedFilter.owner_user_id == user_id, SavedFilter.name == name))

@@ -23,6 +23,7 @@ from . import (
     cases,
     errors,
     headers,
+    input_guard,
     owner,
     rule_migration,
     rule_releases,
@@ -70,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    input_guard.init_app(app)  # before anything else reads the request
     system.init_app(app)
     headers.init_app(app)
     sign_in_guard.init_app(app)

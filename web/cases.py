@@ -17,7 +17,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 MARKS = {"completed": "已完成", "current": "办理中", "overdue": "已逾期"}
 
 
-@bp.route("/<int:case_id>")
+@bp.route("/<id:case_id>")
 @login_required
 def detail(case_id: int) -> Any:
     """The case page; 404 unless the user's organisation is involved in the case or supervises one that is."""
@@ -32,7 +32,7 @@ def detail(case_id: int) -> Any:
     )
 
 
-@bp.route("/<int:case_id>/documents/<number>")
+@bp.route("/<id:case_id>/documents/<number>")
 @login_required
 def document(case_id: int, number: str) -> Any:
     """A certificate or notice as a printable page."""

@@ -39,7 +39,8 @@ DESCRIPTION = """辽宁省强制检定工作流系统（强检）的 JSON 接口
 同样用 `POST /api/tasks/{task_id}/complete` 答复，如 `{"data": {"extension_answer": "agree"}}`。"""
 
 ERRORS: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "请求体不是有效的 JSON，用会话 Cookie 的写请求缺少 X-CSRFToken，"
+    400: ("BadRequest", "地址、查询参数或凭据中含有不允许的字符（如 NUL），请求体不是有效的 JSON"
+                        "（或嵌套超过 32 层、含 NaN/Infinity），用会话 Cookie 的写请求缺少 X-CSRFToken，"
                         "或其他网站的页面用 HTTP Basic 发出写请求"),
     401: ("Unauthorized", "未登录，或 HTTP Basic 用户名、密码不正确"),
     403: ("Forbidden", "无权执行此操作（如任务已被他人认领、非使用单位启动案件）"),
@@ -120,10 +121,9 @@ def _operation(operation: Operation, rule: Rule, method: str) -> dict[str, Any]:
     ]
     if operation.query is not None:
         parameters.append({"in": "query", "schema": operation.query})
-    errors = set(operation.errors)
+    errors = set(operation.errors) | {400}  # any request may carry characters no database can keep
     if method != "GET":
         parameters.append(CSRF_HEADER)
-        errors.add(400)
     if not operation.public:
         errors.update({401, 429})
     ok: dict[str, Any] = {"description": "成功"}

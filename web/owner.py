@@ -155,7 +155,7 @@ def template_xlsx() -> Response:
                     headers={"Content-Disposition": "attachment; filename=instruments-template.xlsx"})
 
 
-@bp.route("/instruments/<int:instrument_id>/apply", methods=("POST",))
+@bp.route("/instruments/<id:instrument_id>/apply", methods=("POST",))
 @owner_required
 def apply(instrument_id: int) -> Any:
     """Apply for periodic verification of one ledger instrument."""

@@ -24,6 +24,7 @@ from engine import (
     version_sources,
 )
 
+from .input_guard import form_id
 from .rule_access import guard_policy
 from .rule_releases import CHANGE_KINDS
 from .system import get_session, get_system, write_session
@@ -32,7 +33,7 @@ bp = Blueprint("rule_migration", __name__, url_prefix="/rules")
 guard_policy(bp)
 
 
-@bp.route("/versions/<int:version_id>/migrate")
+@bp.route("/versions/<id:version_id>/migrate")
 def migrate(version_id: int) -> Any:
     """The dry run: every running case of the process on another version, whether it can move and why not."""
     session = get_session()
@@ -65,11 +66,11 @@ def _process_name(session: Any, version_id: int) -> str:
     return str(spec.description or spec.name)
 
 
-@bp.route("/versions/<int:version_id>/migrate", methods=("POST",))
+@bp.route("/versions/<id:version_id>/migrate", methods=("POST",))
 def move(version_id: int) -> Any:
     """Move the ticked cases (or, with ``all``, every case that can move) and report each one."""
     move_all = request.form.get("all") == "1"
-    case_ids = None if move_all else request.form.getlist("case_id", type=int)
+    case_ids = None if move_all else request.form.getlist("case_id", type=form_id)
     if not move_all and not case_ids:
         flash("请勾选要迁移的案件", "error")
         return redirect(url_for(".migrate", version_id=version_id))
@@ -86,10 +87,10 @@ def move(version_id: int) -> Any:
     return redirect(url_for(".migrate", version_id=version_id))
 
 
-@bp.route("/migrations/<int:migration_id>/undo", methods=("POST",))
+@bp.route("/migrations/<id:migration_id>/undo", methods=("POST",))
 def undo(migration_id: int) -> Any:
     """Put a migrated case back on its old version, if nobody has worked on it since."""
-    back_to = request.form.get("version_id", type=int)
+    back_to = request.form.get("version_id", type=form_id)
     try:
         with write_session() as session:
             undo_migration(session, get_system().engine, g.actor, migration_id)

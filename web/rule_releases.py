@@ -27,6 +27,7 @@ from engine import (
     rollback,
 )
 
+from .input_guard import form_id
 from .rule_access import guard_policy
 from .rules import SOURCE_NAMES, index_page
 from .system import get_session, get_system, write_session
@@ -98,7 +99,7 @@ def _history_page(file_name: str, problems: list[Problem] | None = None, status:
 @bp.route("/files/<file_name>/rollback", methods=("POST",))
 def roll_back(file_name: str) -> Any:
     """Publish an earlier revision's text again as the newest revision; the problems that block it, if any."""
-    number = request.form.get("number", type=int)
+    number = request.form.get("number", type=form_id)
     if number is None:
         flash("请选择要回滚到的版本", "error")
         return redirect(url_for(".history", file_name=file_name))

@@ -150,6 +150,10 @@ def _scalar(path: str, input_name: str, sub: Schema, value: str, today: str, in_
     if found.widget == "date":
         bounds = {"max": sub.get("x-date-max"), "min": sub.get("x-date-min")}
         found.attrs = {key: today for key, bound in bounds.items() if bound == "today"}
+    limit = sub.get("maxLength")
+    if found.widget in ("text", "textarea") and isinstance(limit, int) and not isinstance(limit, bool):
+        found.attrs["maxlength"] = str(limit)  # the bound of the column the value is stored in, said beside it
+        found.help = "；".join(filter(None, [found.help, f"不超过 {limit} 个字"]))
     return found
 
 

@@ -12,10 +12,9 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from engine import FILING, MAX_PAGE_SIZE, VERIFICATION_REQUEST
+from engine import DUE_WINDOWS, FILING, MAX_ID, MAX_PAGE_SIZE, SORTS, VERIFICATION_REQUEST, VIEWS, field_length
 
-# Bounds that keep numbers inside what a database integer holds (beyond them SQLite overflows).
-MAX_ID = 2**63 - 1
+# Bounds that keep numbers inside what a database integer holds (ids: engine.MAX_ID, PostgreSQL INTEGER).
 MAX_OFFSET = 10_000_000
 MAX_PAGE_NUMBER = 100_000
 
@@ -39,6 +38,15 @@ class Int(_Chinese, fields.Integer):
 
 class Bool(_Chinese, fields.Boolean):
     default_error_messages = {"invalid": "必须是 true 或 false"}
+
+
+class StrictBool(Bool):
+    """Only JSON true or false: marshmallow's Boolean takes 0 and 1 too (0 == False in Python)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class Dict(_Chinese, fields.Dict):
@@ -70,6 +78,19 @@ class Base(Schema):
 _ID_RANGE = validate.Range(1, MAX_ID, error="不是有效的编号")
 
 
+def _choice(allowed: tuple[str, ...]) -> validate.OneOf:
+    """One of ``allowed``; the message starts 取值无效 like the engine's (the inbox page words it for people)."""
+    return validate.OneOf(allowed, error=f"取值无效，应为：{'、'.join(allowed)}")
+
+
+def _text(column_field: str, description: str) -> Str:
+    """A required text field as long as the ledger column it is stored in allows."""
+    limit = field_length(column_field)
+    assert limit is not None, column_field
+    return Str(required=True, validate=validate.Length(max=limit, error=f"不能超过 {limit} 个字"),
+               metadata={"description": f"{description}（不超过 {limit} 个字）"})
+
+
 class InboxFilterQuery(Base):
     """The inbox filter as query parameters (empty ones count as absent; unknown ones are ignored).
     The allowed values are checked by the engine's ``InboxFilter``."""
@@ -77,15 +98,18 @@ class InboxFilterQuery(Base):
     class Meta:
         unknown = EXCLUDE
 
-    view = Str(load_default="all", metadata={"description": "mine（本人已认领）、group（本组待认领）、"
-                                                         "all（两者，默认）、team（本单位全部，限监督管理人员）"})
+    view = Str(load_default="all", validate=_choice(VIEWS), metadata={
+        "description": "mine（本人已认领）、group（本组待认领）、all（两者，默认）、"
+                       "team（本单位全部，限监督管理人员）"})
     process_id = Str(metadata={"description": "流程，如 filing、verification_request"})
     spec_name = Str(metadata={"description": "任务，如 accept_application、verify"})
     county_code = Str(metadata={"description": "器具使用地县（市、区）六位行政区划代码"})
     instrument_type = Str(metadata={"description": "器具类型代码，如 fuel_dispenser"})
-    due = Str(metadata={"description": "期限：overdue（已逾期）、today（今天到期）、2wd（2 个工作日内到期）"})
+    due = Str(validate=_choice(DUE_WINDOWS), metadata={
+        "description": "期限：overdue（已逾期）、today（今天到期）、2wd（2 个工作日内到期）"})
     text = Str(metadata={"description": "案件编号开头或使用单位名称中的文字"})
-    sort = Str(load_default="due", metadata={"description": "due（期限最早的在前，默认）或 -due（最晚的在前）"})
+    sort = Str(load_default="due", validate=_choice(SORTS), metadata={
+        "description": "due（期限最早的在前，默认）或 -due（最晚的在前）"})
 
     @pre_load
     def _drop_blank(self, data: Any, **_kwargs: Any) -> Any:
@@ -120,16 +144,16 @@ class CompleteTask(Base):
 class InstrumentInput(Base):
     """One instrument of a filing; allowed values are those of ``bpmn/filing.start.schema.json``."""
 
-    name = Str(required=True, metadata={"description": "器具名称"})
-    model = Str(required=True, metadata={"description": "型号规格"})
-    serial_no = Str(required=True, metadata={"description": "出厂编号"})
-    instrument_type = Str(required=True, metadata={"description": "器具类型（检定能力台账中的类型代码）"})
+    name = _text("name", "器具名称")
+    model = _text("model", "型号规格")
+    serial_no = _text("serial_no", "出厂编号")
+    instrument_type = _text("instrument_type", "器具类型（检定能力台账中的类型代码）")
     category = Str(required=True, metadata={"description": "类别：public_standard、highest_standard 或 working"})
-    in_catalogue = Bool(required=True, truthy={True}, falsy={False},
+    in_catalogue = StrictBool(required=True,
                         metadata={"description": "是否列入《实施强制检定的工作计量器具目录》"})
     purpose = Str(required=True, metadata={"description": "用途：trade_settlement、safety_protection、"
                                                          "medical_health、environmental_monitoring 或 other"})
-    location = Str(required=True, metadata={"description": "使用地点"})
+    location = _text("location", "使用地点")
 
 
 class FilingStart(Base):

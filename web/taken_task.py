@@ -16,6 +16,7 @@ from engine import SHANGHAI, Task, TaskStatus, get_case
 
 from .drafts import delete_draft, save_draft
 from .form_values import compact, read_form
+from .input_guard import form_id
 from .schema_form import Schema, build_fields
 from .system import get_session, get_system
 
@@ -40,7 +41,7 @@ def keep_input(task_id: str) -> Any | None:
     values = compact(read_form(request.form, schema), schema)
     now = get_system().engine.clock()
     if task.status == TaskStatus.READY.value and task.assignee_id not in (None, g.user.id):
-        save_draft(g.user.id, task_id, values, now, version=request.form.get("_version", type=int))
+        save_draft(g.user.id, task_id, values, now, version=request.form.get("_version", type=form_id))
         flash(TAKEN, "error")
         return redirect(url_for("tasks.index"))
     fields = build_fields(schema, values, now.astimezone(SHANGHAI).date().isoformat())

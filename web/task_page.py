@@ -30,6 +30,7 @@ from .auth import login_required
 from .drafts import Draft, delete_draft, find_draft, save_draft
 from .facts import case_facts
 from .form_values import Values, add_row, clean_values, compact, initial_values, read_form, remove_row, to_data
+from .input_guard import form_id
 from .schema_form import build_fields, place_errors
 from .system import get_session, get_system, write_session
 from .taken_task import keep_input
@@ -64,7 +65,7 @@ def _act(task_id: str) -> Any:
     view = task_form(get_session(), get_system().engine, task_id, g.actor)
     values = read_form(request.form, view.schema)
     action, _, target = request.form.get("_action", "complete").partition(":")
-    version = request.form.get("_version", type=int)
+    version = request.form.get("_version", type=form_id)
     if action == "complete":
         return _complete(view, values, version)
     if action == "save_draft":

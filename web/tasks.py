@@ -15,7 +15,7 @@ POST = ["POST"]
 
 bp.add_url_rule("/", "index", inbox.index)
 bp.add_url_rule("/filters", "save_filter", inbox.save_filter_view, methods=POST)
-bp.add_url_rule("/filters/<int:filter_id>/delete", "delete_filter", inbox.delete_filter_view, methods=POST)
+bp.add_url_rule("/filters/<id:filter_id>/delete", "delete_filter", inbox.delete_filter_view, methods=POST)
 bp.add_url_rule("/tasks/bulk", "bulk", inbox.bulk, methods=POST)
 bp.add_url_rule("/tasks/<task_id>/claim", "claim", inbox.claim, methods=POST)
 bp.add_url_rule("/tasks/<task_id>/release", "release", inbox.release, methods=POST)

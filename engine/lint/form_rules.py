@@ -1,4 +1,4 @@
-"""Lint rules for form files: valid JSON Schema 2020-12 and case facts read-only.
+"""Lint rules for form files: valid JSON Schema 2020-12, case facts read-only, no length past its column.
 
 A form no task uses is not a problem: replacing a form by a new file leaves the old one unused, and
 files cannot be deleted, so refusing unused forms would make a form impossible to replace.
@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema.exceptions import SchemaError
 
+from ..bounds import field_length
 from ..form_fields import form_fields
 from ..forms import check_schema
 from .problem import Problem
@@ -47,6 +48,19 @@ def _schema_problems(name: str, schema: dict[str, Any], text: str) -> list[Probl
             label = str(field.get("title") or fact)
             problems.append(Problem(
                 name, pointer, label, f"字段「{label}」是案件事实（x-case-facts），必须设为只读（readOnly）"))
+    return problems + _length_problems(name, fields)
+
+
+def _length_problems(name: str, fields: dict[str, dict[str, Any]]) -> list[Problem]:
+    """A maxLength above the column the field is stored in promises what the database cannot keep."""
+    problems = []
+    for pointer, sub in fields.items():
+        limit = field_length(pointer.rsplit("/", 1)[-1]) if "/properties/" in pointer else None
+        declared = sub.get("maxLength")
+        if limit is not None and isinstance(declared, int) and not isinstance(declared, bool) and declared > limit:
+            label = str(sub.get("title") or pointer.rsplit("/", 1)[-1])
+            problems.append(Problem(name, pointer, label, f"字段「{label}」的最大长度（maxLength {declared}）"
+                                                          f"超过了数据库中能保存的 {limit} 个字"))
     return problems
 
 

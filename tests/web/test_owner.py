@@ -199,7 +199,7 @@ def test_form_errors_stand_beside_their_fields_and_input_is_kept(client, auth):
     # The blank first row is dropped: the bad row is now row 1, and its message is beside its serial number.
     assert '<p class="field-error" id="f-instruments-0-serial_no-error">请填写出厂编号</p>' in page
     assert re.search(r'id="f-instruments-0-serial_no" name="instruments-0-serial_no" type="text"\s+value=""'
-                     r' aria-invalid="true"', page)
+                     r' maxlength="100" aria-invalid="true"', page)
     assert 'id="f-county_code-error">请选择器具使用地所在的县（市、区）' in page
     assert 'name="instruments-0-location" type="text"\n       value="二号岛"' in page
     assert 'name="instruments-1-serial_no" type="text"\n       value="JYJ-F2"' in page
