@@ -7,10 +7,11 @@ measures time, they assert the refusal, the parked case, the audit entry and tha
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.actors import Actor, actor_for
 from engine.errors import InvalidTransition, ScriptBudgetExceeded, ScriptError
@@ -197,6 +198,31 @@ def test_other_writes_proceed_after_a_looping_script(database, budget_engine, cl
     with database.factory() as s:
         assert s.get(Case, healthy.id).title == "written after the loop was stopped"
         assert s.get(Case, parked.id).status == "error"
+
+
+def test_a_write_arriving_while_a_script_loops_commits(any_database, budget_engine, clock):
+    """On SQLite the looping step holds the write lock (BEGIN IMMEDIATE) for at most its budget, so a writer
+    queued behind it proceeds (before the budget it waited out SQLite's 30 s timeout and failed); on
+    PostgreSQL nothing is locked until the step saves."""
+    parked, task_id = _start(any_database, budget_engine, clock, script=LOOP)
+    healthy, _ = _start(any_database, budget_engine, clock, script="done = True")
+    began, results = threading.Event(), []
+
+    def loop_step() -> None:
+        with any_database.factory() as s:
+            event.listen(s, "after_begin", lambda *args: began.set())
+            with s.begin():
+                results.append(budget_engine.complete_task(s, task_id, {}, _clerk(s)))
+
+    worker = threading.Thread(target=loop_step)
+    worker.start()
+    assert began.wait(30)
+    with any_database.factory() as s, s.begin():
+        s.get(Case, healthy.id).title = "written while the loop ran"
+    worker.join(60)
+    assert [r.status for r in results] == ["error"]
+    with any_database.factory() as s:
+        assert s.get(Case, healthy.id).title == "written while the loop ran"
 
 
 def test_a_healthy_case_runs_to_its_end(any_database, budget_engine, clock):
