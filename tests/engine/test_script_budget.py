@@ -243,6 +243,13 @@ def test_a_script_error_is_parked_with_a_chinese_message(database, budget_engine
     assert "ZeroDivisionError" in result.error_message
 
 
+def test_code_the_sandbox_refuses_is_parked_with_the_chinese_reason(database, budget_engine, clock):
+    ref, task_id = _start(database, budget_engine, clock, script="import os")  # published before the lint said no
+    with database.factory() as s, s.begin():
+        result = budget_engine.complete_task(s, task_id, {}, _clerk(s))
+    assert result.error_message == "流程规则不能运行：脚本任务「Run」：第1行使用了 import：脚本不能导入模块"
+
+
 def test_the_budget_comes_from_the_environment() -> None:
     assert Budget.from_environment({}) == Budget(1.0, 256)
     assert Budget.from_environment({"QIANGJIAN_SCRIPT_SECONDS": "2.5", "QIANGJIAN_SCRIPT_MEMORY_MB": "512"}) \
