@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .actors import Actor
 from .errors import Conflict, InvalidTransition, ScriptBudgetExceeded, ScriptError
 from .models import AuditEntry, Case
+from .sandbox import ScriptRefused
 from .status import CaseStatus
 
 SCRIPT_FAILED = "script_failed"
@@ -31,6 +32,8 @@ def failure_message(error: ScriptError) -> str:
     where = f"：{error.where}" if error.where else ""
     if isinstance(error, ScriptBudgetExceeded):
         return f"{error}{where}"
+    if isinstance(error, ScriptRefused):  # published before the lint refused such code
+        return f"流程规则不能运行{where}：{error.chinese}"
     return f"流程规则执行出错{where}（{error}）"
 
 

@@ -140,6 +140,8 @@ class Engine:
     ) -> CaseRef:
         """Validate ``data`` against the task's form, complete the task and advance the case.
 
+        A rule that fails or runs over budget parks the case: the ref has status "error" and ``error_message``.
+
         :raises NotAllowed: the task belongs to another group or is claimed by someone else.
         :raises InvalidTransition: the task is no longer ready (done, or closed by a deadline).
         :raises ValidationFailed: field errors from the form schema.

@@ -20,7 +20,7 @@ ACTIONS = {
     "case_started": "立案", "task_completed": "办理", "timer_fired": "定时器触发", "escalated": "上报",
     "deadline_changed": "期限变更", "notify": "通知", "issue_document": "出具文书",
     "register_instruments": "登记台账", "set_instrument_status": "台账状态变更", "task_claimed": "认领",
-    "task_released": "退回",
+    "task_released": "退回", "script_failed": "流程规则出错，案件暂停", "timer_failed": "定时器出错，案件暂停",
 }
 DOCUMENT_KINDS = {"verification_certificate": "检定证书", "result_notice": "检定结果通知书",
                   "calibration_certificate": "校准证书"}
@@ -104,6 +104,8 @@ def _describe(view: CaseView, entry: AuditEntry) -> str:
             return f"上报{org}" + (f"：{reason}" if reason else "")
         case "deadline_changed":
             return _deadline_change(entry)
+        case "script_failed" | "timer_failed":
+            return str(after.get("error", ""))
         case "notify":
             return f"通知{org}：{after.get('message', '')}"
         case "issue_document":

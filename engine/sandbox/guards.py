@@ -61,6 +61,8 @@ def guarded_getattr(obj: object, name: str) -> Any:
     sized = SIZED_METHODS.get(name)
     if sized is not None and isinstance(obj, str | bytes):
         return sized(obj)
+    if sized is not None and (obj is str or obj is bytes):  # the unbound method: str.ljust("x", 10**10)
+        return lambda text, *args, **kwargs: sized(text)(*args, **kwargs)
     return getattr(obj, name)
 
 

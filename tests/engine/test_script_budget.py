@@ -7,10 +7,11 @@ measures time, they assert the refusal, the parked case, the audit entry and tha
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.actors import Actor, actor_for
 from engine.errors import InvalidTransition, ScriptBudgetExceeded, ScriptError
@@ -34,6 +35,8 @@ SLOW = {  # (script text, kind of budget it exceeds)
     "huge f-string width": ("x = f'{1:>10000000000}'", "memory"),
     "huge percent width": ("x = '%10000000000d' % 1", "memory"),
     "huge padding": ("x = 'x'.ljust(10**10)", "memory"),
+    "huge padding, unbound": ("x = str.center('x', 10**10)", "memory"),
+    "huge replacement": ("x = ('a' * 1000).replace('a', 'b' * 10**8)", "memory"),
     "huge shift": ("x = 1 << 10**10", "memory"),
     "sum over a huge range": ("x = sum(range(10**12))", "time"),
     "list of a huge range": ("x = list(range(10**9))", "time"),
@@ -199,6 +202,31 @@ def test_other_writes_proceed_after_a_looping_script(database, budget_engine, cl
         assert s.get(Case, parked.id).status == "error"
 
 
+def test_a_write_arriving_while_a_script_loops_commits(any_database, budget_engine, clock):
+    """On SQLite the looping step holds the write lock (BEGIN IMMEDIATE) for at most its budget, so a writer
+    queued behind it proceeds (before the budget it waited out SQLite's 30 s timeout and failed); on
+    PostgreSQL nothing is locked until the step saves."""
+    parked, task_id = _start(any_database, budget_engine, clock, script=LOOP)
+    healthy, _ = _start(any_database, budget_engine, clock, script="done = True")
+    began, results = threading.Event(), []
+
+    def loop_step() -> None:
+        with any_database.factory() as s:
+            event.listen(s, "after_begin", lambda *args: began.set())
+            with s.begin():
+                results.append(budget_engine.complete_task(s, task_id, {}, _clerk(s)))
+
+    worker = threading.Thread(target=loop_step)
+    worker.start()
+    assert began.wait(30)
+    with any_database.factory() as s, s.begin():
+        s.get(Case, healthy.id).title = "written while the loop ran"
+    worker.join(60)
+    assert [r.status for r in results] == ["error"]
+    with any_database.factory() as s:
+        assert s.get(Case, healthy.id).title == "written while the loop ran"
+
+
 def test_a_healthy_case_runs_to_its_end(any_database, budget_engine, clock):
     ref, task_id = _start(any_database, budget_engine, clock, script="total = sum(range(1000))")
     with any_database.factory() as s, s.begin():
@@ -213,6 +241,13 @@ def test_a_script_error_is_parked_with_a_chinese_message(database, budget_engine
     assert result.status == "error"
     assert result.error_message.startswith("流程规则执行出错：脚本任务「Run」")
     assert "ZeroDivisionError" in result.error_message
+
+
+def test_code_the_sandbox_refuses_is_parked_with_the_chinese_reason(database, budget_engine, clock):
+    ref, task_id = _start(database, budget_engine, clock, script="import os")  # published before the lint said no
+    with database.factory() as s, s.begin():
+        result = budget_engine.complete_task(s, task_id, {}, _clerk(s))
+    assert result.error_message == "流程规则不能运行：脚本任务「Run」：第1行使用了 import：脚本不能导入模块"
 
 
 def test_the_budget_comes_from_the_environment() -> None:

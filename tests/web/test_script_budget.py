@@ -95,3 +95,5 @@ def test_the_task_page_shows_the_reason_and_keeps_the_input(budget_app, clock):
     assert again.status_code == 409 and "再试" in again.get_data(as_text=True)  # refused, the input shown to copy
     with budget_app.app_context(), get_system().readers() as s:
         assert s.get(Case, case_id).status == "error"
+    case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "流程规则出错，案件暂停" in case_page and "脚本超出时间限制（0.2 秒）：脚本任务「Run」" in case_page
