@@ -1,10 +1,10 @@
-"""APScheduler wiring: one interval job that runs the sweep in its own transaction."""
+"""APScheduler wiring: one interval job that runs the sweep, one transaction per due case."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.actors import Actor
 from engine.bootstrap import System
@@ -36,3 +36,28 @@ def test_the_job_function_fires_due_timers(database, engine, clock):
     with database.factory() as s:
         [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "timer_fired")).all()
     assert entry.actor == "scheduler"
+
+
+def test_each_due_case_commits_on_its_own(database, engine, clock):
+    """A batch of due timers never holds the write lock for the whole sweep: one commit per case."""
+    system = System(db=None, sessions=database.factory, readers=database.reader, engine=engine)  # type: ignore[arg-type]
+    with database.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, read_sources(TINY), clock())
+        org = {o.code: o.id for o in s.scalars(select(Organisation))}
+        for _ in range(3):
+            engine.start_case(s, "deadline_task", {"received_on": "2026-09-30", "institute_id": org["210100-institute"],
+                                                    "bureau_id": org["210100-bureau"]}, Actor.system())
+    clock.set("2026-10-16T00:00:05+08:00")
+    commits: list[object] = []
+
+    def count(session: object) -> None:
+        commits.append(session)
+
+    event.listen(database.factory, "after_commit", count)
+    try:
+        assert sweep_once(system, limit=2) == 2
+        assert len({id(session) for session in commits}) == 2  # two sessions, each committed
+    finally:
+        event.remove(database.factory, "after_commit", count)
+    assert sweep_once(system) == 1
+    assert sweep_once(system) == 0
