@@ -7,6 +7,7 @@ repeatable) and "deep" (``QJ_PROPS_PROFILE=deep``: hundreds of examples, random 
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -14,11 +15,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, got_request_exception
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from sqlalchemy import func, inspect, select, text
@@ -87,6 +87,7 @@ class PropApp:
     app: Flask
     dialect: str
     world: World
+    driver: Driver
     clients: dict[str, SignedIn] = field(default_factory=dict)
 
     def client(self, username: str) -> SignedIn:
@@ -110,20 +111,27 @@ class SignedIn:
     @classmethod
     def sign_in(cls, app: Flask, username: str) -> SignedIn:
         client = app.test_client()
-        token = _csrf_on(client, "/auth/login")
+        token = csrf_on(client, "/auth/login")
         response = client.post("/auth/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302, f"sign-in of {username} failed: {response.status_code}"
-        return cls(client, username, _csrf_on(client, "/auth/login"))
+        return cls(client, username, csrf_on(client, "/auth/login"))
 
     def open(self, path: str, method: str = "GET", **kwargs: Any) -> TestResponse:
-        """One request; an exception the app let escape is a 5xx too (TESTING propagates it), reported as one."""
-        try:
-            return self.client.open(path, method=method, **kwargs)
-        except Exception as exc:  # the server failed: make it a failing property, not a harness error
-            raise AssertionError(f"5xx: {method} {path!r} raised {type(exc).__name__}: {exc}") from exc
+        """One request; a 5xx fails here, with the exception the app met (so the report names the bug)."""
+        failures: list[BaseException] = []
+
+        def record(_sender: Flask, exception: BaseException, **_extra: Any) -> None:
+            failures.append(exception)
+
+        with got_request_exception.connected_to(record):
+            response = self.client.open(path, method=method, **kwargs)
+        if response.status_code >= 500:
+            cause = f"{type(failures[0]).__name__}: {str(failures[0])[:400]}" if failures else "no exception"
+            raise AssertionError(f"5xx: {method} {path[:200]!r} answered {response.status_code} ({cause})")
+        return response
 
 
-def _csrf_on(client: FlaskClient, path: str) -> str:
+def csrf_on(client: FlaskClient, path: str) -> str:
     found = CSRF_INPUT.search(client.get(path).get_data(as_text=True))
     assert found, f"no CSRF token on {path}"
     return found.group(1)
@@ -147,11 +155,13 @@ def prop_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         admin.dispose()
         url = PG_URL.rsplit("/", 1)[0] + "/" + drop
     clock = FakeClock(MONDAY)
-    app = create_app({"TESTING": True, "SECRET_KEY": "props", "DATABASE_URL": url, "CLOCK": clock,
-                      "DRAFTS_DIR": tmp / "drafts"})
+    # Unhandled exceptions become 500 answers as in production (the request is closed), not test errors.
+    app = create_app({"TESTING": True, "PROPAGATE_EXCEPTIONS": False, "SECRET_KEY": "props", "DATABASE_URL": url,
+                      "CLOCK": clock, "DRAFTS_DIR": tmp / "drafts"})
     with app.app_context():
         prepare_database(get_system(), demo=True)
-    yield PropApp(app, request.param, seed_world(app))
+    driver = Driver(app)
+    yield PropApp(app, request.param, seed_world(app, driver), driver)
     with app.app_context():
         get_system().db.dispose()
     if drop is not None:
@@ -163,55 +173,91 @@ def prop_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 DISPENSER = {"name": "燃油加油机", "model": "DJY-222", "serial_no": "P-1", "instrument_type": "fuel_dispenser",
              "category": "working", "in_catalogue": True, "purpose": "trade_settlement", "location": "一号岛"}
+VERIFIED = {"action": "result", "outcome": "pass", "verified_on": "2026-09-28", "certificate_no": "PROPS-2026-1",
+            "next_due": "2027-09-27", "fee": 0}
 
 
-def seed_world(app: Flask) -> World:
-    """A filing under review, applications waiting to be accepted and verified, a certified case, a saved filter."""
-    world = World()
-    with app.app_context():
-        system = get_system()
+class Driver:
+    """Moves cases through the engine directly (set-up, not the requests under test)."""
 
-        def act(username: str) -> Any:
-            with system.readers() as s:
-                return actor_for(s.scalars(select(User).where(User.username == username)).one())
+    def __init__(self, app: Flask) -> None:
+        self.app, self.serials = app, itertools.count(1)
 
-        def complete(case_id: int, spec: str, username: str, data: dict[str, Any]) -> None:
+    def actor(self, username: str) -> Any:
+        with self.app.app_context(), get_system().readers() as s:
+            return actor_for(s.scalars(select(User).where(User.username == username)).one())
+
+    def complete(self, case_id: int, spec: str, username: str, data: dict[str, Any]) -> None:
+        with self.app.app_context():
+            system = get_system()
             with system.sessions() as s, s.begin():
                 task = s.scalars(select(Task).where(Task.case_id == case_id, Task.spec_name == spec,
                                                     Task.status == "ready")).one()
-                system.engine.complete_task(s, task.id, data, act(username))
+                system.engine.complete_task(s, task.id, data, self.actor(username))
 
-        def file(serial: str) -> int:
+    def file(self) -> int:
+        """A one-dispenser filing of the Xinmin gas station, waiting for review by the Xinmin institute."""
+        item = {**DISPENSER, "serial_no": f"P-{next(self.serials)}"}
+        with self.app.app_context():
+            system = get_system()
             with system.sessions() as s, s.begin():
-                return file_instruments(s, system.engine, act(OWNER), "210181", [{**DISPENSER, "serial_no": serial}]).id
+                return file_instruments(s, system.engine, self.actor(OWNER), "210181", [item]).id
 
-        def apply(instrument_id: int) -> int:
+    def instrument(self) -> int:
+        """A new dispenser in the ledger."""
+        case_id = self.file()
+        self.complete(case_id, "review_filing", HANDLER, {"filing_decision": "accept"})
+        with self.app.app_context(), get_system().readers() as s:
+            return s.scalars(select(Instrument.id).where(Instrument.filing_case_id == case_id)).one()
+
+    def case_at(self, spec: str) -> int:
+        """A new case whose open task is ``spec`` (review_filing, accept_application or verify), or certified."""
+        if spec == "review_filing":
+            return self.file()
+        with self.app.app_context():
+            system = get_system()
             with system.sessions() as s, s.begin():
-                return apply_for_verification(s, system.engine, act(OWNER), instrument_id).id
+                case_id = apply_for_verification(s, system.engine, self.actor(OWNER), self.instrument()).id
+        if spec == "accept_application":
+            return case_id
+        self.complete(case_id, "accept_application", INSTITUTE, {"acceptance": "accept"})
+        self.complete(case_id, "record_receipt", INSTITUTE, {"received_on": "2026-09-28"})
+        if spec != "verify":
+            self.complete(case_id, "verify", INSTITUTE, VERIFIED)
+        return case_id
 
-        world.case_ids["review_filing"] = file("P-REVIEW")
-        for serial in ("P-1", "P-2", "P-3"):
-            complete(file(serial), "review_filing", HANDLER, {"filing_decision": "accept"})
-        with system.readers() as s:
-            world.instrument_ids = list(s.scalars(select(Instrument.id).order_by(Instrument.id)))
-        first, second, third = world.instrument_ids[:3]
-        world.case_ids["accept_application"] = apply(first)
-        world.case_ids["verify"] = verify = apply(second)
-        complete(verify, "accept_application", INSTITUTE, {"acceptance": "accept"})
-        complete(verify, "record_receipt", INSTITUTE, {"received_on": "2026-09-28"})
-        world.case_ids["certified"] = certified = apply(third)
-        complete(certified, "accept_application", INSTITUTE, {"acceptance": "accept"})
-        complete(certified, "record_receipt", INSTITUTE, {"received_on": "2026-09-28"})
-        complete(certified, "verify", INSTITUTE, {"action": "result", "outcome": "pass", "verified_on": "2026-09-28",
-                                                  "certificate_no": "PROPS-2026-1", "next_due": "2027-09-27", "fee": 0})
-        with system.readers() as s:
-            for name, case_id in world.case_ids.items():
-                task_id = s.scalars(select(Task.id).where(Task.case_id == case_id, Task.status == "ready")).first()
-                if task_id is not None:
-                    world.task_ids[name] = task_id
-            world.document_numbers = list(s.scalars(select(Document.number)))
+    def ready_task(self, spec: str, username: str) -> str:
+        """An open, unclaimed-or-own task ``spec`` of ``username``'s group; a new case is made when none is left."""
+        actor = self.actor(username)
+        query = select(Task.id).where(Task.spec_name == spec, Task.status == "ready",
+                                      Task.organisation_id == actor.organisation_id,
+                                      (Task.assignee_id.is_(None)) | (Task.assignee_id == actor.user_id))
+        with self.app.app_context(), get_system().readers() as s:
+            found = s.scalars(query.order_by(Task.created_at)).first()
+        if found is not None:
+            return found
+        case_id = self.case_at(spec)
+        with self.app.app_context(), get_system().readers() as s:
+            return s.scalars(select(Task.id).where(Task.case_id == case_id, Task.status == "ready")).one()
+
+
+def seed_world(app: Flask, driver: Driver) -> World:
+    """A filing under review, applications waiting to be accepted and verified, a certified case, a saved filter."""
+    world = World()
+    for spec in ("review_filing", "accept_application", "verify", "certified"):
+        world.case_ids[spec] = driver.case_at(spec)
+    with app.app_context(), get_system().readers() as s:
+        for name, case_id in world.case_ids.items():
+            task_id = s.scalars(select(Task.id).where(Task.case_id == case_id, Task.status == "ready")).first()
+            if task_id is not None:
+                world.task_ids[name] = task_id
+        world.instrument_ids = list(s.scalars(select(Instrument.id).order_by(Instrument.id)))
+        world.document_numbers = list(s.scalars(select(Document.number)))
+    with app.app_context():
+        system = get_system()
         with system.sessions() as s, s.begin():
-            saved = save_filter(s, act(INSTITUTE), "常用", InboxFilter(view="mine"), False, system.engine.clock())
+            saved = save_filter(s, driver.actor(INSTITUTE), "常用", InboxFilter(view="mine"), False,
+                                system.engine.clock())
             world.filter_ids.append(saved.id)
     return world
 

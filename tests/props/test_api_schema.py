@@ -95,9 +95,9 @@ def test_api_operation_never_fails_and_refusals_write_nothing(
         before = row_counts(app)
         try:
             response = case.call(app=app, session=client, headers=headers)
-        except Exception as exc:
-            raise AssertionError(f"5xx: {case.method} {case.formatted_path} raised {type(exc).__name__}: {exc}") \
-                from exc
+        except Exception as exc:  # schemathesis re-raises the exception behind a 500
+            raise AssertionError(f"5xx: {case.method} {case.formatted_path} raised {type(exc).__name__}: "
+                                 f"{str(exc)[:400]}") from exc
         assert response.status_code < 500, response.text[:500]
         if response.status_code >= 400:
             assert response.headers.get("content-type", [""])[0].startswith("application/json"), response.text[:200]
