@@ -137,9 +137,9 @@ def csrf_on(client: FlaskClient, path: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
 def prop_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PropApp]:
-    """One app per module and database; examples share it (what accepted requests write stays)."""
+    """One app per database for the whole suite; tests and examples share it (what accepted requests write stays)."""
     tmp = tmp_path_factory.mktemp("props")
     drop: str | None = None
     if request.param == "sqlite":
@@ -161,7 +161,10 @@ def prop_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     with app.app_context():
         prepare_database(get_system(), demo=True)
     driver = Driver(app)
-    yield PropApp(app, request.param, seed_world(app, driver), driver)
+    prop = PropApp(app, request.param, seed_world(app, driver), driver)
+    for username in (OWNER, INSTITUTE, HANDLER, BUREAU, POLICY):  # before any test's failed sign-ins
+        prop.client(username)
+    yield prop
     with app.app_context():
         get_system().db.dispose()
     if drop is not None:
