@@ -185,6 +185,7 @@ class Driver:
 
     def __init__(self, app: Flask) -> None:
         self.app, self.serials = app, itertools.count(1)
+        self.cases: set[int] = set()  # made here with ordinary values; tasks are taken from these only
 
     def actor(self, username: str) -> Any:
         with self.app.app_context(), get_system().readers() as s:
@@ -216,11 +217,14 @@ class Driver:
     def case_at(self, spec: str) -> int:
         """A new case whose open task is ``spec`` (review_filing, accept_application or verify), or certified."""
         if spec == "review_filing":
-            return self.file()
+            case_id = self.file()
+            self.cases.add(case_id)
+            return case_id
         with self.app.app_context():
             system = get_system()
             with system.sessions() as s, s.begin():
                 case_id = apply_for_verification(s, system.engine, self.actor(OWNER), self.instrument()).id
+        self.cases.add(case_id)
         if spec == "accept_application":
             return case_id
         self.complete(case_id, "accept_application", INSTITUTE, {"acceptance": "accept"})
@@ -230,9 +234,10 @@ class Driver:
         return case_id
 
     def ready_task(self, spec: str, username: str) -> str:
-        """An open, unclaimed-or-own task ``spec`` of ``username``'s group; a new case is made when none is left."""
+        """An open, unclaimed-or-own task ``spec`` of ``username``'s group on a case made here (not one another test
+        started with hostile values); a new case is made when none is left."""
         actor = self.actor(username)
-        query = select(Task.id).where(Task.spec_name == spec, Task.status == "ready",
+        query = select(Task.id).where(Task.spec_name == spec, Task.status == "ready", Task.case_id.in_(self.cases),
                                       Task.organisation_id == actor.organisation_id,
                                       (Task.assignee_id.is_(None)) | (Task.assignee_id == actor.user_id))
         with self.app.app_context(), get_system().readers() as s:
