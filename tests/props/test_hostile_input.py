@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -111,6 +111,7 @@ def test_path_segments(prop_app: PropApp) -> None:
 
 
 # -- filing values, followed through the later steps -----------------------------------------------
+@settings(max_examples=settings().max_examples * 3)  # the values a later step reads: worth more examples
 @given(data=st.data())
 def _filing_values(prop_app: PropApp, data: st.DataObject) -> None:
     valid = {**DISPENSER, "serial_no": f"H-{next(prop_app.driver.serials)}"}  # a new instrument each time
@@ -157,6 +158,7 @@ def test_application_ids(prop_app: PropApp) -> None:
 TASKS = {"review_filing": HANDLER, "accept_application": INSTITUTE, "verify": INSTITUTE}
 
 
+@settings(max_examples=settings().max_examples * 3)
 @given(data=st.data())
 def _task_data(prop_app: PropApp, data: st.DataObject) -> None:
     spec = data.draw(st.sampled_from(sorted(TASKS)), "task")
