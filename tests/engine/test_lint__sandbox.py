@@ -86,4 +86,3 @@ def test_budget_examples_still_publish(production):
     sources = edited(production, VR, SCRIPT, "<bpmn:script>bureau_id = supervising_bureau(institute_id)\n"
                                              "while bureau_id is None:\n    pass</bpmn:script>")
     assert _refused(sources) == []
-
