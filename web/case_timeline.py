@@ -30,6 +30,7 @@ INSTRUMENT_STATUS = {"in_use": "在用", "out_of_use": "停止使用"}
 SYSTEM_ACTORS = {"scheduler": "系统（定时器）", "system": "系统"}
 DEADLINE_REASONS = {"calendar_year_confirmed": "节假日安排公布，按正式日历重算"}
 EXTENSION_TASKS = ("answer_extension",)
+LISTED_INSTRUMENTS = 10  # instruments named in one timeline line; the ledger lists them all
 PARKING_ACTIONS = ("script_failed", "timer_failed")  # audit entries written when a case is parked in error
 
 
@@ -127,14 +128,21 @@ def _describe(view: CaseView, entry: AuditEntry) -> str:
 def _ledger_change(action: str, after: dict[str, Any]) -> str:
     if action == "register_instruments":
         added = [f"{i.get('name', '')} {i.get('serial_no', '')}" for i in after.get("instruments", [])]
-        text = f"登记 {len(added)} 台：" + "、".join(added) if added else "未登记新器具"
+        text = f"登记 {len(added)} 台：" + _some(added) if added else "未登记新器具"
         already = after.get("already_in_ledger") or []
-        return text + (f"；已在台账中：{'、'.join(already)}" if already else "")
+        return text + (f"；已在台账中：{_some(already)}" if already else "")
     if action == "set_instrument_status":
         status = INSTRUMENT_STATUS.get(after.get("status", ""), after.get("status", ""))
         due = after.get("next_due")
         return f"器具状态：{status}" + (f"；下次检定日期 {due}" if due else "")
     return ""
+
+
+def _some(names: list[str]) -> str:
+    """The first few names and how many in all: a filing of 1,000 instruments is one line, not a page."""
+    if len(names) <= LISTED_INSTRUMENTS:
+        return "、".join(names)
+    return "、".join(names[:LISTED_INSTRUMENTS]) + f" 等 {len(names)} 台"
 
 
 def _deadline_change(entry: AuditEntry) -> str:
