@@ -20,7 +20,8 @@ ACTIONS = {
     "case_started": "立案", "task_completed": "办理", "timer_fired": "定时器触发", "escalated": "上报",
     "deadline_changed": "期限变更", "notify": "通知", "issue_document": "出具文书",
     "register_instruments": "登记台账", "set_instrument_status": "台账状态变更", "task_claimed": "认领",
-    "task_released": "退回", "script_failed": "流程规则出错，案件暂停", "timer_failed": "定时器出错，案件暂停",
+    "task_released": "退回", "task_reassigned": "转办", "script_failed": "规则出错，案件暂停",
+    "timer_failed": "定时器出错，案件暂停",
 }
 DOCUMENT_KINDS = {"verification_certificate": "检定证书", "result_notice": "检定结果通知书",
                   "calibration_certificate": "校准证书"}
@@ -29,6 +30,8 @@ INSTRUMENT_STATUS = {"in_use": "在用", "out_of_use": "停止使用"}
 SYSTEM_ACTORS = {"scheduler": "系统（定时器）", "system": "系统"}
 DEADLINE_REASONS = {"calendar_year_confirmed": "节假日安排公布，按正式日历重算"}
 EXTENSION_TASKS = ("answer_extension",)
+LISTED_INSTRUMENTS = 10  # instruments named in one timeline line; the ledger lists them all
+PARKING_ACTIONS = ("script_failed", "timer_failed")  # audit entries written when a case is parked in error
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ def extension_history(view: CaseView) -> list[Event]:
     return events
 
 
+def parked_message(view: CaseView) -> str | None:
+    """Why a case parked in error stopped (its last failed step), or None for a case that is not parked."""
+    if view.case.status != "error":
+        return None
+    failures = [_after(e).get("error") for e in view.history if e.action in PARKING_ACTIONS]
+    return str(failures[-1]) if failures and failures[-1] else "流程规则执行出错"
+
+
 def who(view: CaseView, entry: AuditEntry) -> str:
     """The person and their organisation, or the system part that acted."""
     user = view.people.get(entry.actor_id) if entry.actor_id is not None else None
@@ -95,8 +106,10 @@ def _describe(view: CaseView, entry: AuditEntry) -> str:
         case "task_completed":
             data = _task_data(view, after)
             return _task_title(view, after.get("task")) + (f" — {data}" if data else "")
-        case "task_claimed" | "task_released":
+        case "task_claimed" | "task_released" | "task_reassigned":
             return _task_title(view, after.get("task"))
+        case "script_failed" | "timer_failed":
+            return str(after.get("error", ""))
         case "timer_fired":
             return f"{after.get('timer', '')}（到期时间 {beijing(after.get('due_at'))}）"
         case "escalated":
@@ -117,14 +130,21 @@ def _describe(view: CaseView, entry: AuditEntry) -> str:
 def _ledger_change(action: str, after: dict[str, Any]) -> str:
     if action == "register_instruments":
         added = [f"{i.get('name', '')} {i.get('serial_no', '')}" for i in after.get("instruments", [])]
-        text = f"登记 {len(added)} 台：" + "、".join(added) if added else "未登记新器具"
+        text = f"登记 {len(added)} 台：" + _some(added) if added else "未登记新器具"
         already = after.get("already_in_ledger") or []
-        return text + (f"；已在台账中：{'、'.join(already)}" if already else "")
+        return text + (f"；已在台账中：{_some(already)}" if already else "")
     if action == "set_instrument_status":
         status = INSTRUMENT_STATUS.get(after.get("status", ""), after.get("status", ""))
         due = after.get("next_due")
         return f"器具状态：{status}" + (f"；下次检定日期 {due}" if due else "")
     return ""
+
+
+def _some(names: list[str]) -> str:
+    """The first few names and how many in all: a filing of 1,000 instruments is one line, not a page."""
+    if len(names) <= LISTED_INSTRUMENTS:
+        return "、".join(names)
+    return "、".join(names[:LISTED_INSTRUMENTS]) + f" 等 {len(names)} 台"
 
 
 def _deadline_change(entry: AuditEntry) -> str:

@@ -10,7 +10,7 @@ from flask import Blueprint, g, render_template
 from engine import INSTRUMENT_TYPES, SHANGHAI, CaseStatus, TaskStatus, case_document, case_view
 
 from .auth import ROLE_NAMES, login_required
-from .case_timeline import CASE_STATUS, DOCUMENT_KINDS, extension_history, timeline
+from .case_timeline import CASE_STATUS, DOCUMENT_KINDS, extension_history, parked_message, timeline
 from .system import get_session, get_system
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -29,6 +29,7 @@ def detail(case_id: int) -> Any:
         "cases/detail.html", view=view, case=view.case, status=CASE_STATUS.get(view.case.status, view.case.status),
         events=timeline(view), extensions=extension_history(view), open_tasks=open_tasks, diagram=diagram,
         overdue=_overdue(view.case.deadline_at, now, view.case.status), kinds=DOCUMENT_KINDS, marks=MARKS, now=now,
+        parked=parked_message(view),
     )
 
 

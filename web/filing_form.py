@@ -42,6 +42,9 @@ def filing_fields(schema: Schema, values: Values, places: Sequence[Organisation]
     for found in fields:
         if found.path == "county_code":  # the schema only knows a 6-digit code; a clerk picks a place
             found.widget = "select"
+            # A length hint ("不超过 6 个字") means nothing beside a list to pick from.
+            found.attrs.pop("maxlength", None)
+            found.help = str(schema["properties"]["county_code"].get("description", ""))
             found.options = [Option(o.region_code, o.name.removesuffix("市场监督管理局")) for o in places]
     return fields, place_errors(fields, errors or {})
 

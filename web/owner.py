@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from engine import (
     INSTRUMENT_TYPES,
+    MAX_FILING_INSTRUMENTS,
     SHANGHAI,
     Case,
     CaseStatus,
@@ -133,7 +134,8 @@ def upload() -> Any:
 
 
 def _upload_page(errors: list[tuple[int, str, str]]) -> Any:
-    page = render_template("owner/upload.html", places=counties(get_session()), errors=errors)
+    page = render_template("owner/upload.html", places=counties(get_session()), errors=errors,
+                           max_instruments=MAX_FILING_INSTRUMENTS)
     return page, 422 if errors else 200
 
 

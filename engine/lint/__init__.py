@@ -10,6 +10,7 @@ The rules, each in its own module:
 - timers are working-day dates (``timer_rules``); scripts and conditions parse (``expression_rules``)
   and read only variables the process defines (``name_rules``); the sandbox compiles every script,
   condition, timer expression and decision cell, refusing what it would refuse at run time (``sandbox_rules``);
+  a ``while True:`` with no way out is refused rather than left to time out (``loop_rules``);
 - every element is drawn (``drawing_rules``);
 - every flow node can be reached from a start event and left again (``flow_rules``);
 - decision tables cover every input and cite their sources (``decision_rules``);
@@ -25,6 +26,7 @@ from .drawing_rules import drawing_problems
 from .expression_rules import expression_problems
 from .flow_rules import flow_problems
 from .form_rules import form_problems
+from .loop_rules import loop_problems
 from .name_rules import name_problems
 from .problem import Problem
 from .process_rules import process_problems, user_task_problems
@@ -39,6 +41,7 @@ __all__ = ["CALENDAR_FUNCTIONS", "Problem", "lint_sources"]
 _RULES: tuple[Callable[[RuleSet], list[Problem]], ...] = (
     schema_problems, process_problems, user_task_problems, timer_problems, expression_problems,
     drawing_problems, decision_problems, form_problems, flow_problems, name_problems, sandbox_problems,
+    loop_problems,
 )
 
 

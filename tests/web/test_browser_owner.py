@@ -58,3 +58,26 @@ def test_owner_files_two_instruments_with_the_form(live_server, page):
     page.wait_for_selector("text=已提交备案")
     assert "共 2 台（件）" in page.inner_text("main") and "备案：2 台计量器具" in page.inner_text("main")
     screenshot(page, "owner-filing-form-done")
+
+
+def test_a_long_filing_scrolls_in_its_own_box_on_the_review_page(tmp_path: Path, live_server, page):
+    rows = "".join(f"燃油加油机,DJY-222,JYJ-L{n:04d},燃油加油机,工作计量器具,是,贸易结算,一号岛\n" for n in range(300))
+    listing = tmp_path / "long.csv"
+    listing.write_text(HEADER + rows, encoding="utf-8")
+    sign_in(page, live_server, "xinmin_gas")
+    page.goto(f"{live_server}/owner/filings/upload")
+    page.select_option("#county_code", "210181")
+    page.set_input_files("#file", str(listing))
+    page.click("button:has-text('提交备案')")
+    page.wait_for_selector("text=共 300 台（件）")
+    page.click("text=退出")
+    sign_in(page, live_server, "xinmin_institute")
+    page.click("a:has-text('审核备案')")
+    page.wait_for_selector("h1:has-text('审核备案')")
+    size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    # 300 rows drawn in full would make the page over 40,000 px long (each cell wrapped to one character a line).
+    assert size[0] <= 1366 and size[1] < 2000, size
+    box = page.locator("dl.facts .table-wrap").bounding_box()
+    assert box is not None and box["height"] < 500
+    assert page.locator("dl.facts td:has-text('JYJ-L0299')").count() == 1  # every row is there, in the box
+    screenshot(page, "review-long-filing")

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from engine import Case, Task, TaskStatus
+from engine import Case, Task, TaskStatus, file_instruments
 from web.system import get_system
 from web.vendor import NODE_MODULES
 
+from .test_api import DISPENSER
 from .test_tasks import _actor, _application
 
 VIEWER = "/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js"
@@ -202,3 +203,17 @@ def test_vendor_serves_the_allow_listed_npm_files_only(client):
     for path in ("bpmn-js/package.json", "bpmn-js/dist/bpmn-modeler.development.js", "../package.json",
                  "bpmn-js/dist/../package.json", "%2e%2e/package.json"):
         assert _fetch(client, f"/vendor/{path}")[0] == 404, path
+
+
+def test_a_large_filing_is_one_short_line_of_the_timeline(app, client, auth):
+    instruments = [{**DISPENSER, "serial_no": f"JYJ-T{n:02d}"} for n in range(12)]
+    with app.app_context():
+        system = get_system()
+        with system.sessions() as s, s.begin():
+            case_id = file_instruments(s, system.engine, _actor(s, "xinmin_gas"), "210181", instruments).id
+    _complete(app, case_id, "review_filing", "xinmin_institute", {"filing_decision": "accept"})
+    auth.login("xinmin_gas")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    row = page.split("登记台账</td>")[1].split("</tr>")[0]
+    assert "登记 12 台：燃油加油机 JYJ-T00、" in row and "燃油加油机 JYJ-T09 等 12 台" in row
+    assert "JYJ-T10" not in row and "JYJ-T11" not in row

@@ -101,3 +101,9 @@ def test_an_excel_list_longer_than_the_row_limit_is_refused(client, auth):
 
     response = _upload(client, _workbook(long_list), name="list.xlsx")
     assert response.status_code == 422 and too_many_rows() in response.get_data(as_text=True)
+
+
+def test_the_upload_page_states_the_cap_before_anything_is_sent(client, auth):
+    auth.login("xinmin_gas")
+    page = client.get("/owner/filings/upload").get_data(as_text=True)
+    assert f"一次最多 {MAX_FILING_INSTRUMENTS:,} 台（件）器具" in page

@@ -171,6 +171,8 @@ def test_form_offers_the_choices_of_the_filing_start_form(client, auth):
         assert offered == [(o["const"], o["title"]) for o in item[name]["oneOf"]], name
     assert '<option value="fuel_dispenser">燃油加油机</option>' in page
     assert '<option value="210181" selected>新民市</option>' in page  # the owner's own county
+    county = page.split('id="f-county_code"')[0].rsplit("<label", 1)[1]
+    assert "不超过" not in county  # a select takes no length hint
     assert page.count('name="instruments-2-name"') == 1 and 'instruments-3-name' not in page
 
 

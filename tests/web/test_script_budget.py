@@ -96,4 +96,17 @@ def test_the_task_page_shows_the_reason_and_keeps_the_input(budget_app, clock):
     with budget_app.app_context(), get_system().readers() as s:
         assert s.get(Case, case_id).status == "error"
     case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "流程规则出错，案件暂停" in case_page and "脚本超出时间限制（0.2 秒）：脚本任务「Run」" in case_page
+    assert "规则出错，案件暂停" in case_page and "脚本超出时间限制（0.2 秒）：脚本任务「Run」" in case_page
+
+
+def test_the_case_page_says_why_the_case_stopped(budget_app, clock):
+    client = budget_app.test_client()
+    case_id, task_id = _case_at_approve(budget_app, clock, LOOP)
+    assert client.post(f"/api/tasks/{task_id}/complete", auth=INSTITUTE,
+                       json={"data": {"note": "已核对"}}).get_json()["status"] == "error"
+    Auth(client).login("shenyang_institute")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    banner = html.split('id="case-parked">')[1].split("</div>")[0]
+    assert banner.startswith("案件已暂停办理：脚本超出时间限制（0.2 秒）：脚本任务「Run」")
+    row = html.split("规则出错，案件暂停</td>")[1].split("</tr>")[0]  # the timeline names the failure in Chinese
+    assert "脚本超出时间限制（0.2 秒）" in row and ">script_failed<" not in html
