@@ -10,7 +10,7 @@ For each size N:
 - API start:  the same owner files another N through ``POST /api/cases`` with HTTP Basic (answer: 201);
 - case page, task page: ``xinmin_institute`` (the county's filing handler), signed in through the form, GETs
               ``/cases/<id>`` and the ``review_filing`` task's ``/tasks/<id>`` of the API-started case
-              (median of 3 each);
+              (median of 3 each; the page's length in brackets);
 - accept:     the same clerk completes that task with "accept" through ``POST /api/tasks/<id>/complete``
               (HTTP Basic); ``register_filing`` writes the N ledger rows in the same request;
 - peak RSS:   ``ru_maxrss`` of this process after the size (a high-water mark: it never goes down).
@@ -130,8 +130,8 @@ class Bench:
         expect(response, 201, f"API start of {size}")
         case_id = int(response.get_json()["case_id"])
         task_id = self.review_task(case_id)
-        out["case page"] = self._median_get(f"/cases/{case_id}")
-        out["task page"] = self._median_get(f"/tasks/{task_id}")
+        out["case page"], out["case page bytes"] = self._median_get(f"/cases/{case_id}")
+        out["task page"], out["task page bytes"] = self._median_get(f"/tasks/{task_id}")
         out["accept"], response = timed(lambda: self.api.post(
             f"/api/tasks/{task_id}/complete", auth=(FILING_HANDLER, PASSWORD),
             json={"data": {"filing_decision": "accept"}}))
@@ -141,13 +141,14 @@ class Bench:
         out["peak RSS"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
         return out
 
-    def _median_get(self, path: str) -> float:
+    def _median_get(self, path: str) -> tuple[float, float]:
+        """The median time of 3 GETs by the clerk, and the page's length in bytes."""
         times = []
         for _ in range(3):
             spent, response = timed(lambda: self.clerk.get(path))
             expect(response, 200, f"GET {path}")
             times.append(spent)
-        return statistics.median(times)
+        return statistics.median(times), len(response.get_data())
 
     def basic_auth_alone(self) -> float:
         """What HTTP Basic adds to every API request: the password check, on a request that then answers 404."""
@@ -169,7 +170,8 @@ class Bench:
 
 
 def row(size: int, out: dict[str, float]) -> str:
-    cells = [f"{size:,}"] + [f"{out[c]:.3f} s" for c in COLUMNS[1:-1]] + [f"{out['peak RSS'] / 2**20:,.0f} MB"]
+    cells = [f"{size:,}"] + [f"{out[c]:.3f} s" + (f" ({out[c + ' bytes'] / 1024:,.0f} KB)" if "page" in c else "")
+                             for c in COLUMNS[1:-1]] + [f"{out['peak RSS'] / 2**20:,.0f} MB"]
     return "| " + " | ".join(cells) + " |"
 
 
