@@ -41,6 +41,7 @@ import functools
 import gc
 import importlib
 import inspect
+import itertools
 import json
 import os
 import platform
@@ -332,9 +333,14 @@ class RawDriver:
 
 # -- checks and sizes (untimed) ----------------------------------------------------------------------
 def completed_path(workflow: BpmnWorkflow) -> list[str]:
-    """BPMN ids of the completed tasks, in order of completion: the path a case took."""
+    """BPMN ids of the completed tasks, in order of completion: the path a case took.
+
+    A multi-instance activity counts once: SpiffWorkflow's own loop completes a child task per item under the
+    activity's id as well, ours (``engine.decision_items``) completes one task.
+    """
     tasks = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
-    return [t.task_spec.bpmn_id for t in sorted(tasks, key=lambda t: t.last_state_change)]
+    ids = [t.task_spec.bpmn_id for t in sorted(tasks, key=lambda t: t.last_state_change)]
+    return [bpmn_id for bpmn_id, _ in itertools.groupby(ids)]
 
 
 def check_same_path_and_sizes(system: System, ours: OurDriver, raw: RawDriver) -> dict[str, Any]:
