@@ -171,6 +171,10 @@ def ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:,.0f} / {max(values) * 1000:,.0f}" if values else "–"
 
 
+def _pair(samples: Samples) -> str:
+    return f"{samples.read[-1] * 1000:.0f} / {samples.write[-1] * 1000:.0f} ms"
+
+
 def measure(world: World, rounds: int, size: int) -> dict[str, Samples]:
     scenarios: dict[str, Samples] = {"none (baseline)": Samples(), "step over budget": Samples(),
                                      f"filing start, {size:,} instruments": Samples()}
@@ -180,9 +184,9 @@ def measure(world: World, rounds: int, size: int) -> dict[str, Samples]:
         run_round(world, None, baseline)
         run_round(world, world.loop_step(world.new_task("contention_loop")), over)
         run_round(world, world.filing_step(size if n else 10), filing)
-        print(f"round {n}{' (warm-up)' if not n else ''}: B write {baseline.write[-1] * 1000:.0f} ms alone, "
-              f"{over.write[-1] * 1000:.0f} ms behind A over budget ({over.a[-1]:.2f} s), "
-              f"{filing.write[-1] * 1000:.0f} ms behind the filing ({filing.a[-1]:.2f} s)", flush=True)
+        print(f"round {n}{' (warm-up)' if not n else ''}: B read / write {_pair(baseline)} alone, "
+              f"{_pair(over)} beside A over budget ({over.a[-1]:.2f} s), "
+              f"{_pair(filing)} beside the filing ({filing.a[-1]:.2f} s)", flush=True)
     return scenarios
 
 
