@@ -22,10 +22,11 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import optimistic_step
 from .actors import Actor
 from .calendar_store import load_calendar
 from .case_migration import SpecDiffs, blockers, migrate
-from .case_parking import check_not_parked, park_case
+from .case_parking import park_case
 from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ScriptError
 from .filing_limits import check_instrument_count
 from .forms import validate_submission
@@ -141,38 +142,14 @@ class Engine:
         """Validate ``data`` against the task's form, complete the task and advance the case.
 
         A rule that fails or runs over budget parks the case: the ref has status "error" and ``error_message``.
+        On SQLite the step's diagram code runs before the write lock is taken (see ``optimistic_step``).
 
         :raises NotAllowed: the task belongs to another group or is claimed by someone else.
         :raises InvalidTransition: the task is no longer ready (done, or closed by a deadline).
         :raises ValidationFailed: field errors from the form schema.
         :raises Conflict: the case changed since ``expected_version`` or concurrently.
         """
-        task_row, row = self._load_task(session, task_id)
-        check_may_act(task_row, actor)
-        check_not_parked(row)
-        check_instrument_count(data)
-        if expected_version is not None and expected_version != row.version:
-            raise Conflict(f"case {row.number} changed (version {row.version}, you saw {expected_version})")
-        version = self.registry.get(session, row.spec_version_id)
-        instance = self._load_state(row.state, version)
-        now = self.clock()
-        recorder = StepRecorder(instance)
-        try:
-            with self._operation(session, row, now) as ctx:
-                recorder.refresh_timers()
-                task = instance.spiff_task(task_id)
-                if task.state != TaskState.READY:
-                    raise InvalidTransition(f"task {task_row.title} is no longer open (its deadline may have passed)")
-                schema = version.forms.get(task_row.form or "", {"type": "object"})
-                accepted = validate_submission(schema, data, task.data, ctx.today)
-                recorder.note("task_completed", {k: task.data.get(k) for k in accepted},
-                              {"task": task_row.spec_name, **accepted})
-                task.set_data(**accepted)
-                recorder.run_task(task)
-        except ScriptError as exc:  # nothing was written: the case stays as it was before the step
-            return self._ref(row, park_case(session, row, exc, actor, now, task_id, data))
-        self._save(session, row, instance, recorder, actor, now, completed=(task_id, actor))
-        return self._ref(row)
+        return optimistic_step.complete_task(self, session, task_id, data, actor, expected_version)
 
     def fire_timers(self, session: Session, case_id: int, now: datetime | None = None) -> int:
         """Fire the due timers of one case; returns how many fired (0 if none was due)."""
