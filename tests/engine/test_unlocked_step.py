@@ -24,6 +24,7 @@ from tests.conftest import FakeClock
 from tests.engine.test_script_budget import LOOP, _clerk, _start
 
 LONG_BUDGET = Budget(seconds=3, memory_mb=64)  # long enough for another writer's commit to land within it
+SHORT_BUDGET = Budget(seconds=0.2, memory_mb=64)
 
 
 class HookedClock(FakeClock):
@@ -43,7 +44,7 @@ def hooked_clock(clock: FakeClock) -> HookedClock:
     return HookedClock(clock.now)
 
 
-def _engine(clock: FakeClock, budget: Budget = Budget(seconds=0.2, memory_mb=64)) -> Engine:
+def _engine(clock: FakeClock, budget: Budget = SHORT_BUDGET) -> Engine:
     serializer = StateSerializer()
     return Engine(SpecRegistry(serializer), serializer, clock, budget)
 
