@@ -15,6 +15,8 @@ transaction; their effects are applied in the write transaction, as always.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,7 @@ class StepOutcome:
     recorder: StepRecorder
     now: datetime
     error: ScriptError | None = None
+    submitted: dict[str, Any] | None = None  # a start's validated data, kept in the audit when the start fails
 
 
 def complete_task(engine: Engine, session: Session, task_id: str, data: dict[str, Any], actor: Actor,
@@ -121,11 +124,22 @@ def _run_unlocked(engine: Engine, session: Session, task_id: str, data: dict[str
     """The step run over a read transaction: (case version, case state, outcome), or None to run it locked."""
     if not runs_unlocked(session):
         return None
-    bind = session.get_bind().execution_options(**{BEGIN_OPTION: "DEFERRED"})
     try:
-        with Session(bind, expire_on_commit=False) as reader, reader.begin():
+        with read_session(session) as reader:
             task_row, row = engine._load_task(reader, task_id)
             outcome = compute_completion(engine, reader, task_row, row, data, actor, expected_version)
             return row.version, row.state, outcome
     except Exception:  # refusals and errors are decided under the lock, over the case as it is then
         return None
+
+
+@contextmanager
+def read_session(session: Session) -> Iterator[Session]:
+    """Where to read before writing in ``session``: a read transaction beside it while it runs unlocked
+    (SQLite: BEGIN DEFERRED, no lock), else ``session`` itself."""
+    if not runs_unlocked(session):
+        yield session
+        return
+    bind = session.get_bind().execution_options(**{BEGIN_OPTION: "DEFERRED"})
+    with Session(bind, expire_on_commit=False) as reader, reader.begin():
+        yield reader

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
-from uuid import uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -22,28 +21,24 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import optimistic_step
+from . import optimistic_start, optimistic_step
 from .actors import Actor
 from .calendar_store import load_calendar
 from .case_migration import SpecDiffs, blockers, migrate
-from .case_parking import park_case
-from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ScriptError
-from .filing_limits import check_instrument_count
-from .forms import validate_submission
-from .inbox_filters import case_facets
+from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from .instance import CaseInstance
 from .models import AuditEntry, Case
 from .models import Task as TaskRow
 from .recompute import rebase_deadline
-from .rights import check_may_act, check_may_start
+from .rights import check_may_act
 from .sandbox import Budget, SandboxScriptEngine
 from .sandbox.script_env import OperationContext, current, diagram_functions, operation
 from .serializer import StateSerializer
 from .specs import ProcessVersion, SpecRegistry
-from .status import CaseStatus, TaskStatus
+from .status import TaskStatus
 from .step import StepRecorder
 from .sync import sync_case
-from .workdays import SHANGHAI, WorkdayCalendar
+from .workdays import WorkdayCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -103,37 +98,10 @@ class Engine:
 
         The actor needs the role of the start event's lane. ``data`` is validated against
         ``<process_id>.start.schema.json`` when the process has one. An owner always starts cases
-        for its own organisation.
+        for its own organisation. On SQLite the start's diagram code runs before the write lock is taken.
         """
-        version = self.registry.current(session, process_id)
-        check_may_start(version, actor)
-        check_instrument_count(data)
-        now = self.clock()
-        if "owner" in actor.roles:
-            owner_org_id = actor.organisation_id
-        start_schema = version.forms.get(f"{process_id}.start.schema.json")
-        if start_schema is not None:
-            data = validate_submission(start_schema, data, {}, now.astimezone(SHANGHAI).date())
-        county_code, instrument_type = case_facets(data)  # plain columns the inbox filters on
-        # The number derives from the id, so insert with a unique placeholder first.
-        row = Case(number=f"new-{uuid4().hex[:24]}", process_id=process_id, spec_version_id=version.id,
-                   status=CaseStatus.RUNNING.value, county_code=county_code, instrument_type=instrument_type,
-                   title=title, subject=subject, owner_org_id=owner_org_id, state="", created_at=now, updated_at=now)
-        session.add(row)
-        session.flush()
-        row.number = f"QJ{now.year}{row.id:06d}"
-        instance = CaseInstance(self._new_workflow(version, row, data, owner_org_id))
-        recorder = StepRecorder(instance)
-        recorder.note("case_started", None, dict(data))
-        # No autoflush while scripts query: the case number is written with the state, in one UPDATE.
-        try:
-            with self._operation(session, row, now), session.no_autoflush:
-                recorder.run_engine_steps()
-        except ScriptError as exc:  # park the case as it was before its first step
-            row.state = self.serializer.dump_state(self._new_workflow(version, row, data, owner_org_id))
-            return self._ref(row, park_case(session, row, exc, actor, now, None, dict(data)))
-        self._save(session, row, instance, recorder, actor, now)
-        return self._ref(row)
+        request = optimistic_start.StartRequest(process_id, data, actor, owner_org_id, title, subject)
+        return optimistic_start.start_case(self, session, request)
 
     def complete_task(
         self, session: Session, task_id: str, data: dict[str, Any], actor: Actor,

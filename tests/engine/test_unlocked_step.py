@@ -1,4 +1,4 @@
-"""On SQLite a step's diagram code runs before the write lock is taken (engine/optimistic_step.py).
+"""On SQLite a step's diagram code runs before the write lock is taken (engine/optimistic_step.py, optimistic_start.py).
 
 Nothing here measures time: the tests assert orderings (another writer committed while the step still ran)
 and which path ran (unlocked, then again under the lock when the same case changed meanwhile).
@@ -10,18 +10,19 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
 
-from engine import optimistic_step
+from engine import optimistic_start, optimistic_step
 from engine.actors import Actor
 from engine.errors import InvalidTransition
-from engine.models import AuditEntry, Case, Task
+from engine.models import AuditEntry, Case, Organisation, Task
 from engine.runtime import Engine
 from engine.sandbox import Budget
 from engine.serializer import StateSerializer
 from engine.specs import SpecRegistry
 from tests.conftest import FakeClock
-from tests.engine.test_script_budget import LOOP, _clerk, _start
+from tests.engine.test_script_budget import LOOP, _clerk, _sources, _start
 
 LONG_BUDGET = Budget(seconds=3, memory_mb=64)  # long enough for another writer's commit to land within it
 SHORT_BUDGET = Budget(seconds=0.2, memory_mb=64)
@@ -154,3 +155,91 @@ def test_an_unchanged_case_is_computed_once(database, hooked_clock, paths):
     with database.factory() as s, s.begin():
         result = engine.complete_task(s, task_id, {}, _actor(database))
     assert paths == ["unlocked"] and (result.status, result.version) == ("completed", ref.version + 1)
+
+
+# -- starts ------------------------------------------------------------------------------------------
+@pytest.fixture
+def start_paths(monkeypatch) -> list[str]:
+    """Which path computed each start: "unlocked" (the id chosen over a read transaction) or "locked"."""
+    seen: list[str] = []
+    compute = optimistic_start.compute_start
+
+    def spy(engine, session, request, case_id=None):
+        seen.append("locked" if case_id is None else "unlocked")
+        return compute(engine, session, request, case_id)
+
+    monkeypatch.setattr(optimistic_start, "compute_start", spy)
+    return seen
+
+
+def _deploy(db, engine, clock, **texts: str) -> dict[str, object]:
+    """Deploy the budget diagram; returns the start data of its cases."""
+    with db.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, _sources(**texts), clock())
+        institute = s.scalars(select(Organisation.id).where(Organisation.code == "210100-institute")).one()
+    return {"institute_id": institute, "kind": "a"}
+
+
+def _start_fresh(db, engine, data):
+    with db.factory() as s, s.begin():
+        return engine.start_case(s, "budget_loop", data, Actor.system())
+
+
+def test_another_case_is_written_while_a_start_runs_over_budget(database, hooked_clock, start_paths):
+    engine = _engine(hooked_clock, LONG_BUDGET)
+    other, _ = _start(database, engine, hooked_clock, script="done = True")
+    data = _deploy(database, engine, hooked_clock, timer="str(sum(range(10**12)))")  # loops at the start
+    start_paths.clear()  # the other case's start above ran in the deploying session, under the lock
+    running, results = threading.Event(), []
+    hooked_clock.hook = running.set
+
+    def start() -> None:
+        results.append(_start_fresh(database, engine, data))
+
+    worker = threading.Thread(target=start)
+    worker.start()
+    assert running.wait(30)
+    _set_title(database, other.id, "written while the start looped")
+    start_done_when_written = bool(results)
+    worker.join(60)
+    assert not start_done_when_written
+    assert start_paths == ["unlocked"]
+    [ref] = results
+    assert ref.status == "error" and "时间限制" in ref.error_message and ref.number == f"QJ2026{ref.id:06d}"
+    with database.reader() as s:
+        assert s.get(Case, other.id).title == "written while the start looped"
+        assert s.get(Case, ref.id).status == "error"
+        assert [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.case_id == ref.id))] \
+            == ["script_failed"]
+
+
+def test_a_case_started_meanwhile_runs_the_start_again_under_the_lock(database, hooked_clock, start_paths):
+    engine = _engine(hooked_clock)
+    data = _deploy(database, engine, hooked_clock)
+    other: list = []
+    hooked_clock.hook = lambda: other.append(_start_fresh(database, engine, data))  # takes the id it chose
+    ref = _start_fresh(database, engine, data)
+    assert start_paths == ["unlocked", "unlocked", "locked"]  # the second start, inside the first, went first
+    [first] = other
+    assert ref.id == first.id + 1 and ref.number == f"QJ2026{ref.id:06d}" and ref.status == "running"
+    with database.reader() as s:
+        for case_ref in (first, ref):
+            case = s.get(Case, case_ref.id)
+            facts = engine.load_case(s, case).workflow.get_tasks(state=TaskState.READY)
+            assert {t.data["case_number"] for t in facts} == {case.number}  # the state carries its own number
+            assert s.scalars(select(Task.id).where(Task.case_id == case.id)).all()
+
+
+def test_an_unchanged_start_inserts_the_id_it_chose(database, hooked_clock, start_paths):
+    engine = _engine(hooked_clock)
+    earlier, _ = _start(database, engine, hooked_clock)
+    data = _deploy(database, engine, hooked_clock)
+    start_paths.clear()
+    with database.reader() as s:
+        top = s.scalar(select(func.max(Case.id)))
+    assert top == earlier.id
+    ref = _start_fresh(database, engine, data)
+    assert start_paths == ["unlocked"] and (ref.id, ref.status) == (top + 1, "running")
+    with database.reader() as s:
+        assert [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.case_id == ref.id))] \
+            == ["case_started"]
