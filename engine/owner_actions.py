@@ -12,6 +12,7 @@ from .bounds import MAX_CASE_TITLE
 from .errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .filing_limits import check_instrument_count
 from .models import Case, Instrument, Organisation
+from .optimistic_step import read_session
 from .runtime import CaseRef, Engine
 from .status import CaseStatus, OrgKind, Role
 
@@ -33,7 +34,8 @@ def file_instruments(
     """Start a filing (备案, Notice 一.（二）) of a list of instruments used in ``county_code``."""
     owner_org_id = _require_owner(actor)
     check_instrument_count({"instruments": instruments})  # before the ledger lookup reads the list
-    _refuse_already_filed(session, owner_org_id, instruments)
+    with read_session(session) as reader:  # on SQLite, not under the write lock: the ledger upsert is the guard
+        _refuse_already_filed(reader, owner_org_id, instruments)
     title = f"备案：{len(instruments)} 台计量器具" if isinstance(instruments, list) else "备案"
     data = {"county_code": county_code, "instruments": instruments}
     return engine.start_case(session, FILING, data, actor, title=title)

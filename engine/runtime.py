@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
-from uuid import uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -22,27 +21,24 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import optimistic_start, optimistic_step
 from .actors import Actor
 from .calendar_store import load_calendar
 from .case_migration import SpecDiffs, blockers, migrate
-from .case_parking import check_not_parked, park_case
-from .errors import Conflict, InvalidTransition, NotAllowed, NotFound, ScriptError
-from .filing_limits import check_instrument_count
-from .forms import validate_submission
-from .inbox_filters import case_facets
+from .errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from .instance import CaseInstance
 from .models import AuditEntry, Case
 from .models import Task as TaskRow
 from .recompute import rebase_deadline
-from .rights import check_may_act, check_may_start
+from .rights import check_may_act
 from .sandbox import Budget, SandboxScriptEngine
 from .sandbox.script_env import OperationContext, current, diagram_functions, operation
 from .serializer import StateSerializer
 from .specs import ProcessVersion, SpecRegistry
-from .status import CaseStatus, TaskStatus
+from .status import TaskStatus
 from .step import StepRecorder
 from .sync import sync_case
-from .workdays import SHANGHAI, WorkdayCalendar
+from .workdays import WorkdayCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -102,37 +98,10 @@ class Engine:
 
         The actor needs the role of the start event's lane. ``data`` is validated against
         ``<process_id>.start.schema.json`` when the process has one. An owner always starts cases
-        for its own organisation.
+        for its own organisation. On SQLite the start's diagram code runs before the write lock is taken.
         """
-        version = self.registry.current(session, process_id)
-        check_may_start(version, actor)
-        check_instrument_count(data)
-        now = self.clock()
-        if "owner" in actor.roles:
-            owner_org_id = actor.organisation_id
-        start_schema = version.forms.get(f"{process_id}.start.schema.json")
-        if start_schema is not None:
-            data = validate_submission(start_schema, data, {}, now.astimezone(SHANGHAI).date())
-        county_code, instrument_type = case_facets(data)  # plain columns the inbox filters on
-        # The number derives from the id, so insert with a unique placeholder first.
-        row = Case(number=f"new-{uuid4().hex[:24]}", process_id=process_id, spec_version_id=version.id,
-                   status=CaseStatus.RUNNING.value, county_code=county_code, instrument_type=instrument_type,
-                   title=title, subject=subject, owner_org_id=owner_org_id, state="", created_at=now, updated_at=now)
-        session.add(row)
-        session.flush()
-        row.number = f"QJ{now.year}{row.id:06d}"
-        instance = CaseInstance(self._new_workflow(version, row, data, owner_org_id))
-        recorder = StepRecorder(instance)
-        recorder.note("case_started", None, dict(data))
-        # No autoflush while scripts query: the case number is written with the state, in one UPDATE.
-        try:
-            with self._operation(session, row, now), session.no_autoflush:
-                recorder.run_engine_steps()
-        except ScriptError as exc:  # park the case as it was before its first step
-            row.state = self.serializer.dump_state(self._new_workflow(version, row, data, owner_org_id))
-            return self._ref(row, park_case(session, row, exc, actor, now, None, dict(data)))
-        self._save(session, row, instance, recorder, actor, now)
-        return self._ref(row)
+        request = optimistic_start.StartRequest(process_id, data, actor, owner_org_id, title, subject)
+        return optimistic_start.start_case(self, session, request)
 
     def complete_task(
         self, session: Session, task_id: str, data: dict[str, Any], actor: Actor,
@@ -141,38 +110,14 @@ class Engine:
         """Validate ``data`` against the task's form, complete the task and advance the case.
 
         A rule that fails or runs over budget parks the case: the ref has status "error" and ``error_message``.
+        On SQLite the step's diagram code runs before the write lock is taken (see ``optimistic_step``).
 
         :raises NotAllowed: the task belongs to another group or is claimed by someone else.
         :raises InvalidTransition: the task is no longer ready (done, or closed by a deadline).
         :raises ValidationFailed: field errors from the form schema.
         :raises Conflict: the case changed since ``expected_version`` or concurrently.
         """
-        task_row, row = self._load_task(session, task_id)
-        check_may_act(task_row, actor)
-        check_not_parked(row)
-        check_instrument_count(data)
-        if expected_version is not None and expected_version != row.version:
-            raise Conflict(f"case {row.number} changed (version {row.version}, you saw {expected_version})")
-        version = self.registry.get(session, row.spec_version_id)
-        instance = self._load_state(row.state, version)
-        now = self.clock()
-        recorder = StepRecorder(instance)
-        try:
-            with self._operation(session, row, now) as ctx:
-                recorder.refresh_timers()
-                task = instance.spiff_task(task_id)
-                if task.state != TaskState.READY:
-                    raise InvalidTransition(f"task {task_row.title} is no longer open (its deadline may have passed)")
-                schema = version.forms.get(task_row.form or "", {"type": "object"})
-                accepted = validate_submission(schema, data, task.data, ctx.today)
-                recorder.note("task_completed", {k: task.data.get(k) for k in accepted},
-                              {"task": task_row.spec_name, **accepted})
-                task.set_data(**accepted)
-                recorder.run_task(task)
-        except ScriptError as exc:  # nothing was written: the case stays as it was before the step
-            return self._ref(row, park_case(session, row, exc, actor, now, task_id, data))
-        self._save(session, row, instance, recorder, actor, now, completed=(task_id, actor))
-        return self._ref(row)
+        return optimistic_step.complete_task(self, session, task_id, data, actor, expected_version)
 
     def fire_timers(self, session: Session, case_id: int, now: datetime | None = None) -> int:
         """Fire the due timers of one case; returns how many fired (0 if none was due)."""

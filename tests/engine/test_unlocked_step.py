@@ -1,0 +1,245 @@
+"""On SQLite a step's diagram code runs before the write lock is taken (engine/optimistic_step.py, optimistic_start.py).
+
+Nothing here measures time: the tests assert orderings (another writer committed while the step still ran)
+and which path ran (unlocked, then again under the lock when the same case changed meanwhile).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
+
+from engine import optimistic_start, optimistic_step
+from engine.actors import Actor
+from engine.errors import InvalidTransition
+from engine.models import AuditEntry, Case, Organisation, Task
+from engine.runtime import Engine
+from engine.sandbox import Budget
+from engine.serializer import StateSerializer
+from engine.specs import SpecRegistry
+from tests.conftest import FakeClock
+from tests.engine.test_script_budget import LOOP, _clerk, _sources, _start
+
+LONG_BUDGET = Budget(seconds=3, memory_mb=64)  # long enough for another writer's commit to land within it
+SHORT_BUDGET = Budget(seconds=0.2, memory_mb=64)
+
+
+class HookedClock(FakeClock):
+    """The test clock, calling ``hook`` once when the engine next reads it (inside the step, before its code)."""
+
+    hook: Callable[[], None] | None = None
+
+    def __call__(self):
+        hook, self.hook = self.hook, None
+        if hook is not None:
+            hook()
+        return self.now
+
+
+@pytest.fixture
+def hooked_clock(clock: FakeClock) -> HookedClock:
+    return HookedClock(clock.now)
+
+
+def _engine(clock: FakeClock, budget: Budget = SHORT_BUDGET) -> Engine:
+    serializer = StateSerializer()
+    return Engine(SpecRegistry(serializer), serializer, clock, budget)
+
+
+@pytest.fixture
+def paths(monkeypatch) -> list[str]:
+    """Which path computed each step: "unlocked" (over a read transaction) or "locked" (in the caller's session)."""
+    seen: list[str] = []
+    compute = optimistic_step.compute_completion
+
+    def spy(engine, session, *args):
+        seen.append("locked" if session.get_bind().get_execution_options().get("qiangjian_sqlite_begin")
+                    == "IMMEDIATE" else "unlocked")
+        return compute(engine, session, *args)
+
+    monkeypatch.setattr(optimistic_step, "compute_completion", spy)
+    return seen
+
+
+def _actor(db) -> Actor:
+    with db.reader() as s:
+        return _clerk(s)
+
+
+def _set_title(db, case_id: int, title: str) -> None:
+    with db.factory() as s, s.begin():
+        s.get(Case, case_id).title = title
+
+
+def _completions(db, task_id: str) -> int:
+    with db.reader() as s:
+        return len(s.scalars(select(AuditEntry).where(AuditEntry.task_id == task_id,
+                                                      AuditEntry.action == "task_completed")).all())
+
+
+def test_another_case_is_written_while_a_step_runs_over_budget(database, hooked_clock, paths):
+    engine = _engine(hooked_clock, LONG_BUDGET)
+    looping, task_id = _start(database, engine, hooked_clock, script=LOOP)
+    other, _ = _start(database, engine, hooked_clock, script="done = True")
+    actor = _actor(database)
+    running, results = threading.Event(), []
+    hooked_clock.hook = running.set
+
+    def step() -> None:
+        with database.factory() as s, s.begin():
+            results.append(engine.complete_task(s, task_id, {}, actor))
+
+    worker = threading.Thread(target=step)
+    worker.start()
+    assert running.wait(30)  # the step has read its case and is about to run its code
+    _set_title(database, other.id, "written while the script looped")
+    step_done_when_written = bool(results)
+    worker.join(60)
+    assert not step_done_when_written  # the other writer did not wait for the looping step
+    assert [r.status for r in results] == ["error"] and results[0].error_message.startswith("脚本超出时间限制")
+    assert paths == ["unlocked"]  # the other case's write does not make the step run again
+    with database.reader() as s:
+        assert s.get(Case, other.id).title == "written while the script looped"
+        assert s.get(Case, looping.id).status == "error"
+        assert s.get(Task, task_id).status == "ready"
+
+
+def test_a_change_of_the_same_case_meanwhile_runs_the_step_again_under_the_lock(database, hooked_clock, paths):
+    engine = _engine(hooked_clock)
+    ref, task_id = _start(database, engine, hooked_clock, script="done = True")
+    actor = _actor(database)
+    hooked_clock.hook = lambda: _set_title(database, ref.id, "changed during the step")
+    with database.factory() as s, s.begin():
+        result = engine.complete_task(s, task_id, {"note": "已核对"}, actor)
+    assert paths == ["unlocked", "locked"]
+    assert (result.status, result.version) == ("completed", ref.version + 2)  # no spurious Conflict
+    with database.reader() as s:
+        case = s.get(Case, ref.id)
+        assert (case.title, case.status) == ("changed during the step", "completed")
+        assert s.get(Task, task_id).status == "completed"
+    assert _completions(database, task_id) == 1
+
+
+def test_the_same_task_completed_meanwhile_is_refused_under_the_lock(database, hooked_clock, paths):
+    engine = _engine(hooked_clock)
+    ref, task_id = _start(database, engine, hooked_clock, script="done = True")
+    actor = _actor(database)
+
+    def complete_first() -> None:
+        with database.factory() as s, s.begin():
+            engine.complete_task(s, task_id, {"note": "先办"}, actor)
+
+    hooked_clock.hook = complete_first
+    with database.factory() as s, s.begin(), pytest.raises(InvalidTransition):
+        engine.complete_task(s, task_id, {"note": "后办"}, actor)
+    assert _completions(database, task_id) == 1  # the unlocked result was dropped, not written twice
+    with database.reader() as s:
+        assert s.get(Case, ref.id).status == "completed"
+
+
+def test_a_session_that_already_read_runs_the_step_under_the_lock(database, hooked_clock, paths):
+    engine = _engine(hooked_clock)
+    ref, task_id = _start(database, engine, hooked_clock, script="done = True")
+    with database.factory() as s, s.begin():
+        result = engine.complete_task(s, task_id, {}, _clerk(s))  # _clerk read in s: it holds the lock already
+    assert paths == ["locked"] and result.status == "completed"
+
+
+def test_an_unchanged_case_is_computed_once(database, hooked_clock, paths):
+    engine = _engine(hooked_clock)
+    ref, task_id = _start(database, engine, hooked_clock, script="total = 6 * 7")
+    with database.factory() as s, s.begin():
+        result = engine.complete_task(s, task_id, {}, _actor(database))
+    assert paths == ["unlocked"] and (result.status, result.version) == ("completed", ref.version + 1)
+
+
+# -- starts ------------------------------------------------------------------------------------------
+@pytest.fixture
+def start_paths(monkeypatch) -> list[str]:
+    """Which path computed each start: "unlocked" (the id chosen over a read transaction) or "locked"."""
+    seen: list[str] = []
+    compute = optimistic_start.compute_start
+
+    def spy(engine, session, request, case_id=None):
+        seen.append("locked" if case_id is None else "unlocked")
+        return compute(engine, session, request, case_id)
+
+    monkeypatch.setattr(optimistic_start, "compute_start", spy)
+    return seen
+
+
+def _deploy(db, engine, clock, **texts: str) -> dict[str, object]:
+    """Deploy the budget diagram; returns the start data of its cases."""
+    with db.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, _sources(**texts), clock())
+        institute = s.scalars(select(Organisation.id).where(Organisation.code == "210100-institute")).one()
+    return {"institute_id": institute, "kind": "a"}
+
+
+def _start_fresh(db, engine, data):
+    with db.factory() as s, s.begin():
+        return engine.start_case(s, "budget_loop", data, Actor.system())
+
+
+def test_another_case_is_written_while_a_start_runs_over_budget(database, hooked_clock, start_paths):
+    engine = _engine(hooked_clock, LONG_BUDGET)
+    other, _ = _start(database, engine, hooked_clock, script="done = True")
+    data = _deploy(database, engine, hooked_clock, timer="str(sum(range(10**12)))")  # loops at the start
+    start_paths.clear()  # the other case's start above ran in the deploying session, under the lock
+    running, results = threading.Event(), []
+    hooked_clock.hook = running.set
+
+    def start() -> None:
+        results.append(_start_fresh(database, engine, data))
+
+    worker = threading.Thread(target=start)
+    worker.start()
+    assert running.wait(30)
+    _set_title(database, other.id, "written while the start looped")
+    start_done_when_written = bool(results)
+    worker.join(60)
+    assert not start_done_when_written
+    assert start_paths == ["unlocked"]
+    [ref] = results
+    assert ref.status == "error" and "时间限制" in ref.error_message and ref.number == f"QJ2026{ref.id:06d}"
+    with database.reader() as s:
+        assert s.get(Case, other.id).title == "written while the start looped"
+        assert s.get(Case, ref.id).status == "error"
+        assert [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.case_id == ref.id))] \
+            == ["script_failed"]
+
+
+def test_a_case_started_meanwhile_runs_the_start_again_under_the_lock(database, hooked_clock, start_paths):
+    engine = _engine(hooked_clock)
+    data = _deploy(database, engine, hooked_clock)
+    other: list = []
+    hooked_clock.hook = lambda: other.append(_start_fresh(database, engine, data))  # takes the id it chose
+    ref = _start_fresh(database, engine, data)
+    assert start_paths == ["unlocked", "unlocked", "locked"]  # the second start, inside the first, went first
+    [first] = other
+    assert ref.id == first.id + 1 and ref.number == f"QJ2026{ref.id:06d}" and ref.status == "running"
+    with database.reader() as s:
+        for case_ref in (first, ref):
+            case = s.get(Case, case_ref.id)
+            facts = engine.load_case(s, case).workflow.get_tasks(state=TaskState.READY)
+            assert {t.data["case_number"] for t in facts} == {case.number}  # the state carries its own number
+            assert s.scalars(select(Task.id).where(Task.case_id == case.id)).all()
+
+
+def test_an_unchanged_start_inserts_the_id_it_chose(database, hooked_clock, start_paths):
+    engine = _engine(hooked_clock)
+    earlier, _ = _start(database, engine, hooked_clock)
+    data = _deploy(database, engine, hooked_clock)
+    start_paths.clear()
+    with database.reader() as s:
+        top = s.scalar(select(func.max(Case.id)))
+    assert top == earlier.id
+    ref = _start_fresh(database, engine, data)
+    assert start_paths == ["unlocked"] and (ref.id, ref.status) == (top + 1, "running")
+    with database.reader() as s:
+        assert [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.case_id == ref.id))] \
+            == ["case_started"]
