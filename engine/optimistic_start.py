@@ -10,6 +10,7 @@ before: the row is inserted first and the id it gets is used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -49,9 +50,19 @@ class StartRequest:
     subject: str | None = None
 
 
-def start_case(engine: Engine, session: Session, request: StartRequest) -> CaseRef:
-    """Start a case (see ``Engine.start_case``), running its diagram code unlocked where that helps."""
+def start_case(engine: Engine, session: Session, request: StartRequest,
+               under_lock: Callable[[Session], StartRequest] | None = None) -> CaseRef:
+    """Start a case (see ``Engine.start_case``), running its diagram code unlocked where that helps.
+
+    ``under_lock`` re-derives the request in the write session before the row is inserted (checks that
+    must hold then, such as "no application already running"); it may raise. When it derives another
+    request than the one run unlocked, that one is started under the lock instead.
+    """
     seen = _run_unlocked(engine, session, request)
+    if under_lock is not None:
+        checked = under_lock(session)  # on SQLite this takes the write lock
+        if checked != request:
+            seen, request = None, checked
     top = session.scalar(_TOP_CASE_ID) if seen is not None else None  # on SQLite this takes the write lock
     if seen is not None and (top or 0) == seen[0]:
         row, outcome = seen[1], seen[2]

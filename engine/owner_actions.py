@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import optimistic_start
 from .actors import Actor
 from .bounds import MAX_CASE_TITLE
 from .errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from .filing_limits import check_instrument_count
 from .models import Case, Instrument, Organisation
-from .optimistic_step import read_session
+from .optimistic_step import read_session, runs_unlocked
 from .runtime import CaseRef, Engine
 from .status import CaseStatus, OrgKind, Role
 
@@ -65,12 +67,25 @@ def apply_for_verification(
 ) -> CaseRef:
     """Apply for periodic verification of a ledger instrument (申请, Notice 一.（三）).
 
-    The case facts (type, category, place of use) come from the ledger, never from the form.
+    The case facts (type, category, place of use) come from the ledger, never from the form. On SQLite
+    the checks and the start's diagram code run before the write lock is taken; under it the checks run
+    again before the case is inserted, and a changed answer starts the case under the lock instead.
     :raises NotFound: the instrument is not in this owner's ledger.
     :raises ValidationFailed: ``assessing_org_id`` is not a bureau over the instrument's place of use.
     :raises InvalidTransition: an application for it is already running.
     """
     owner_org_id = _require_owner(actor)
+    unlocked = runs_unlocked(session)
+    check = partial(_application, actor=actor, owner_org_id=owner_org_id, instrument_id=instrument_id,
+                    assessing_org_id=assessing_org_id)
+    with read_session(session) as reader:
+        request = check(reader)
+    return optimistic_start.start_case(engine, session, request, check if unlocked else None)
+
+
+def _application(session: Session, *, actor: Actor, owner_org_id: int, instrument_id: int,
+                 assessing_org_id: int | None) -> optimistic_start.StartRequest:
+    """The start of an application, checked over what ``session`` reads (see ``apply_for_verification``)."""
     instrument = session.get(Instrument, instrument_id)
     if instrument is None or instrument.owner_org_id != owner_org_id:
         raise NotFound(f"instrument {instrument_id} is not in your ledger")
@@ -88,7 +103,7 @@ def apply_for_verification(
         "serial_no": instrument.serial_no,
     }
     title = f"申请检定：{instrument.name} {instrument.serial_no}"[:MAX_CASE_TITLE]  # name and number may fill it
-    return engine.start_case(session, VERIFICATION_REQUEST, data, actor, title=title, subject=subject)
+    return optimistic_start.StartRequest(VERIFICATION_REQUEST, data, actor, title=title, subject=subject)
 
 
 def _bureaus_over(session: Session, county_code: str) -> list[int]:

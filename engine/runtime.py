@@ -21,7 +21,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import optimistic_start, optimistic_step
+from . import optimistic_start, optimistic_step, optimistic_timers
 from .actors import Actor
 from .calendar_store import load_calendar
 from .case_migration import SpecDiffs, blockers, migrate
@@ -120,17 +120,15 @@ class Engine:
         return optimistic_step.complete_task(self, session, task_id, data, actor, expected_version)
 
     def fire_timers(self, session: Session, case_id: int, now: datetime | None = None) -> int:
-        """Fire the due timers of one case; returns how many fired (0 if none was due)."""
+        """Fire the due timers of one case; returns how many fired (0 if none was due).
+
+        :raises ScriptError: a timer expression or the code after a timer event failed (the sweep parks the case).
+        """
         row = session.get(Case, case_id)
         if row is None:
             raise NotFound(f"case {case_id} does not exist")
-        now = now or self.clock()
-        instance = self._load_state(row.state, self.registry.get(session, row.spec_version_id))
-        recorder = StepRecorder(instance)
-        with self._operation(session, row, now):
-            recorder.refresh_timers()
-        self._save(session, row, instance, recorder, Actor.system("scheduler"), now)
-        return len(recorder.fired_timers)
+        outcome = optimistic_timers.compute_timers(self, session, row, now or self.clock())
+        return optimistic_timers.save_timers(self, session, row, outcome)
 
     def recompute_deadline(self, session: Session, case_id: int, actor: Actor) -> bool:
         """Recompute a provisional deadline on the current calendar; True if the case changed."""

@@ -13,7 +13,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .bootstrap import System
-from .timers import due_case_ids, fire_due_timers
+from .optimistic_timers import fire_next_due
 
 logger = logging.getLogger(__name__)
 
@@ -23,15 +23,17 @@ def sweep_once(system: System, limit: int = 100) -> int:
 
     Each case commits on its own so a clerk's write never waits behind a whole batch of timers (on
     SQLite one writer at a time); a case that is no longer due when its turn comes, or that another
-    sweep holds, is skipped by the same due query with a limit of one.
+    sweep holds, is skipped by the same due query with a limit of one. On SQLite each case's timer code
+    runs before its transaction takes the write lock (``optimistic_timers``).
     """
     now = system.engine.clock()
     fired = 0
     for _ in range(limit):
         with system.sessions() as session, session.begin():
-            if not due_case_ids(session, now, 1):
+            count = fire_next_due(session, system.engine, now)
+            if count is None:
                 break
-            fired += fire_due_timers(session, system.engine, now, limit=1)
+            fired += count
     if fired:
         logger.info("Timer sweep fired %s timers", fired)
     return fired

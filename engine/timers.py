@@ -10,7 +10,9 @@ are skipped (FOR UPDATE SKIP LOCKED); SQLite serialises writers anyway.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -18,8 +20,10 @@ from sqlalchemy.orm import Session
 from .case_parking import failure_message
 from .errors import Conflict, ScriptError
 from .models import AuditEntry, Case
-from .runtime import Engine
 from .status import CaseStatus
+
+if TYPE_CHECKING:
+    from .runtime import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +41,21 @@ def due_case_ids(session: Session, now: datetime, limit: int = 100) -> list[int]
 
 def fire_due_timers(session: Session, engine: Engine, now: datetime, limit: int = 100) -> int:
     """Fire the due timers of up to ``limit`` cases; returns how many timers fired."""
-    fired = 0
-    for case_id in due_case_ids(session, now, limit):
-        try:
-            with session.begin_nested():
-                fired += engine.fire_timers(session, case_id, now)
-        except Conflict:
-            logger.info("Case %s changed while its timers fired; the other writer won", case_id)
-        except Exception as exc:
-            # One broken case must not block the whole sweep, nor be retried forever.
-            logger.exception("Firing timers of case %s failed", case_id)
-            _park_failed_case(session, case_id, exc, now)
-    return fired
+    return sum(fire_case(session, case_id, now, engine.fire_timers) for case_id in due_case_ids(session, now, limit))
+
+
+def fire_case(session: Session, case_id: int, now: datetime, fire: Callable[[Session, int, datetime], int]) -> int:
+    """Run ``fire`` for one case in a savepoint: a Conflict loses cleanly, any other failure parks the case."""
+    try:
+        with session.begin_nested():
+            return fire(session, case_id, now)
+    except Conflict:
+        logger.info("Case %s changed while its timers fired; the other writer won", case_id)
+    except Exception as exc:
+        # One broken case must not block the whole sweep, nor be retried forever.
+        logger.exception("Firing timers of case %s failed", case_id)
+        _park_failed_case(session, case_id, exc, now)
+    return 0
 
 
 def _park_failed_case(session: Session, case_id: int, exc: Exception, now: datetime) -> None:
