@@ -13,11 +13,13 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from engine import optimistic_start, optimistic_step
+from engine import optimistic_start, optimistic_step, optimistic_timers
 from engine.actors import Actor
+from engine.bootstrap import System
 from engine.errors import InvalidTransition
 from engine.models import AuditEntry, Case, Organisation, Task
 from engine.runtime import Engine
+from engine.scheduler import sweep_once
 from engine.sandbox import Budget
 from engine.serializer import StateSerializer
 from engine.specs import SpecRegistry
@@ -243,3 +245,104 @@ def test_an_unchanged_start_inserts_the_id_it_chose(database, hooked_clock, star
     with database.reader() as s:
         assert [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.case_id == ref.id))] \
             == ["case_started"]
+
+
+# -- the timer sweep ---------------------------------------------------------------------------------
+DUE = '"2026-09-30T17:00:00+08:00"'  # the deadline the sweep finds due once the clock passes it
+
+
+@pytest.fixture
+def timer_paths(monkeypatch) -> tuple[list[str], list[Callable[[], None]]]:
+    """Which path fired each case ("unlocked" over a read transaction, or "locked"), and hooks run at the
+    next unlocked fire, inside its read transaction, before the timer's code."""
+    seen: list[str] = []
+    hooks: list[Callable[[], None]] = []
+    compute = optimistic_timers.compute_timers
+
+    def spy(engine, session, row, now):
+        locked = session.get_bind().get_execution_options().get("qiangjian_sqlite_begin") == "IMMEDIATE"
+        seen.append("locked" if locked else "unlocked")
+        if not locked and hooks:
+            hooks.pop(0)()
+        return compute(engine, session, row, now)
+
+    monkeypatch.setattr(optimistic_timers, "compute_timers", spy)
+    return seen, hooks
+
+
+def _start_timer_case(db, engine, clock, script: str):
+    """A case whose deadline falls due, and whose deadline path runs ``script`` (the Run script task)."""
+    sources = _sources(script=script, timer=DUE)
+    sources["budget_loop.bpmn"] = sources["budget_loop.bpmn"].replace(
+        'sourceRef="deadline" targetRef="end_late"', 'sourceRef="deadline" targetRef="run"')
+    with db.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, sources, clock())
+    return _start_fresh(db, engine, _deploy_data(db))
+
+
+def _deploy_data(db) -> dict[str, object]:
+    with db.reader() as s:
+        return {"institute_id": s.scalars(select(Organisation.id).where(Organisation.code == "210100-institute"))
+                .one(), "kind": "a"}
+
+
+def _system(db, engine: Engine) -> System:
+    return System(db=None, sessions=db.factory, readers=db.reader, engine=engine)  # type: ignore[arg-type]
+
+
+def _audit_actions(db, case_id: int) -> list[str]:
+    with db.reader() as s:
+        return [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id)
+                                             .order_by(AuditEntry.id))]
+
+
+def test_another_case_is_written_while_a_timer_runs_over_budget_in_the_sweep(database, hooked_clock, timer_paths):
+    paths, hooks = timer_paths
+    engine = _engine(hooked_clock, LONG_BUDGET)
+    looping = _start_timer_case(database, engine, hooked_clock, LOOP)
+    other, _ = _start(database, engine, hooked_clock, script="done = True")  # its deadline is in 2099
+    hooked_clock.set("2026-10-01T09:00:00+08:00")
+    running, results = threading.Event(), []
+    hooks.append(running.set)
+    worker = threading.Thread(target=lambda: results.append(sweep_once(_system(database, engine))))
+    worker.start()
+    assert running.wait(30)  # the sweep has read the due case and is about to run its timer's code
+    _set_title(database, other.id, "written while the timer looped")
+    with database.reader() as s:
+        looping_status_when_written = s.get(Case, looping.id).status
+    worker.join(60)
+    assert looping_status_when_written == "running"  # the write did not wait for the sweep's case to be parked
+    assert results == [0] and paths == ["unlocked"]
+    with database.reader() as s:
+        assert s.get(Case, other.id).title == "written while the timer looped"
+        case = s.get(Case, looping.id)
+        assert (case.status, case.next_timer_at) == ("error", None)  # parked as before, and no longer swept
+    assert _audit_actions(database, looping.id) == ["case_started", "script_failed"]
+
+
+def test_a_change_of_the_same_case_meanwhile_fires_its_timer_again_under_the_lock_once(
+        database, hooked_clock, timer_paths):
+    paths, hooks = timer_paths
+    engine = _engine(hooked_clock)
+    ref = _start_timer_case(database, engine, hooked_clock, "done = True")
+    hooked_clock.set("2026-10-01T09:00:00+08:00")
+    hooks.append(lambda: _set_title(database, ref.id, "changed during the sweep"))
+    assert sweep_once(_system(database, engine)) == 1
+    assert paths == ["unlocked", "locked"]
+    with database.reader() as s:
+        case = s.get(Case, ref.id)
+        assert (case.title, case.status, case.version) == ("changed during the sweep", "completed", ref.version + 2)
+    assert _audit_actions(database, ref.id).count("timer_fired") == 1
+    assert sweep_once(_system(database, engine)) == 0
+
+
+def test_an_unchanged_due_case_is_fired_once_unlocked(database, hooked_clock, timer_paths):
+    paths, _ = timer_paths
+    engine = _engine(hooked_clock)
+    ref = _start_timer_case(database, engine, hooked_clock, "done = True")
+    hooked_clock.set("2026-10-01T09:00:00+08:00")
+    assert sweep_once(_system(database, engine)) == 1
+    assert paths == ["unlocked"]
+    with database.reader() as s:
+        case = s.get(Case, ref.id)
+        assert (case.status, case.version, case.next_timer_at) == ("completed", ref.version + 1, None)
