@@ -18,12 +18,14 @@ from engine.actors import Actor
 from engine.bootstrap import System
 from engine.errors import InvalidTransition
 from engine.models import AuditEntry, Case, Organisation, Task
+from engine.owner_actions import apply_for_verification
 from engine.runtime import Engine
-from engine.scheduler import sweep_once
 from engine.sandbox import Budget
+from engine.scheduler import sweep_once
 from engine.serializer import StateSerializer
 from engine.specs import SpecRegistry
 from tests.conftest import FakeClock
+from tests.engine.scenario import Scenario, instrument
 from tests.engine.test_script_budget import LOOP, _clerk, _sources, _start
 
 LONG_BUDGET = Budget(seconds=3, memory_mb=64)  # long enough for another writer's commit to land within it
@@ -346,3 +348,73 @@ def test_an_unchanged_due_case_is_fired_once_unlocked(database, hooked_clock, ti
     with database.reader() as s:
         case = s.get(Case, ref.id)
         assert (case.status, case.version, case.next_timer_at) == ("completed", ref.version + 1, None)
+
+
+# -- applications for verification ---------------------------------------------------------------------
+@pytest.fixture
+def application(database, hooked_clock, monkeypatch):
+    """A filed instrument of 新民燃气 (its ledger id), the owner, and hooks run at the next unlocked start."""
+    sc = Scenario(database, hooked_clock, restart=False)
+    instrument_id = sc.filed_instrument("xinmin_gas", "210181", "xinmin_institute", instrument("JY-1"))
+    with database.reader() as s:
+        owner = sc.actor(s, "xinmin_gas")
+    hooks: list[Callable[[], None]] = []
+    compute = optimistic_start.compute_start
+
+    def spy(engine, session, request, case_id=None):
+        if case_id is not None and hooks:  # the unlocked run, inside its read transaction
+            hooks.pop(0)()
+        return compute(engine, session, request, case_id)
+
+    monkeypatch.setattr(optimistic_start, "compute_start", spy)
+    return instrument_id, owner, hooks
+
+
+def _apply(db, engine, owner: Actor, instrument_id: int):
+    with db.factory() as s, s.begin():
+        return apply_for_verification(s, engine, owner, instrument_id)
+
+
+def test_another_case_is_written_while_an_application_runs_over_budget(database, hooked_clock, application):
+    instrument_id, owner, hooks = application
+    engine = _engine(hooked_clock, LONG_BUDGET)
+    other, _ = _start(database, engine, hooked_clock, script="done = True")
+    sources = _sources(timer="str(sum(range(10**12)))")  # an application process whose start loops
+    sources["budget_loop.bpmn"] = sources["budget_loop.bpmn"].replace('id="budget_loop"', 'id="verification_request"')
+    with database.factory() as s, s.begin():
+        engine.registry.deploy_sources(s, sources, hooked_clock())
+    running, results = threading.Event(), []
+    hooks.append(running.set)
+    worker = threading.Thread(target=lambda: results.append(_apply(database, engine, owner, instrument_id)))
+    worker.start()
+    assert running.wait(30)
+    _set_title(database, other.id, "written while the application looped")
+    with database.reader() as s:
+        applications_when_written = s.scalar(select(func.count()).where(Case.subject == f"instrument:{instrument_id}"))
+    worker.join(60)
+    assert applications_when_written == 0  # the write did not wait for the application to be inserted
+    [ref] = results
+    assert ref.status == "error" and "时间限制" in ref.error_message
+    with database.reader() as s:
+        assert s.get(Case, other.id).title == "written while the application looped"
+        case = s.get(Case, ref.id)
+        assert (case.status, case.subject) == ("error", f"instrument:{instrument_id}")
+
+
+def test_an_application_started_meanwhile_is_refused_under_the_lock(database, hooked_clock, application):
+    instrument_id, owner, hooks = application
+    engine = _engine(hooked_clock)
+    first: list = []
+    hooks.append(lambda: first.append(_apply(database, engine, owner, instrument_id)))
+    with pytest.raises(InvalidTransition, match="already has a running application"):
+        _apply(database, engine, owner, instrument_id)
+    with database.reader() as s:
+        running = s.scalars(select(Case.id).where(Case.subject == f"instrument:{instrument_id}")).all()
+    assert [r.id for r in first] == running  # one application: the one that went first
+
+
+def test_an_unchanged_application_starts_the_case_it_ran_unlocked(database, hooked_clock, application, start_paths):
+    instrument_id, owner, _ = application
+    ref = _apply(database, _engine(hooked_clock), owner, instrument_id)
+    assert start_paths == ["unlocked"] and ref.status == "running"
+    assert _audit_actions(database, ref.id)[0] == "case_started"
