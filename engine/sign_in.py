@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .bounds import column_length
 from .models import AuditEntry, User, UserSession
 
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_LOCKED = "sign_in_locked"
 SIGN_IN_ACTIONS = (SIGN_IN_FAILED, SIGN_IN_LOCKED)
-ACTOR_LENGTH = 100  # AuditEntry.actor
-ADDRESS_LENGTH = 64  # UserSession.address; an IPv6 address with a zone fits
+ACTOR_LENGTH = column_length(AuditEntry.actor)
+ADDRESS_LENGTH = column_length(UserSession.address)  # an IPv6 address with a zone fits
 
 
 @dataclass(frozen=True)

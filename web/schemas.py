@@ -111,10 +111,13 @@ class InboxFilterQuery(Base):
     sort = Str(load_default="due", validate=_choice(SORTS), metadata={
         "description": "due（期限最早的在前，默认）或 -due（最晚的在前）"})
 
+    KEEP_BLANK: frozenset[str] = frozenset()  # parameters whose blank value is checked, not dropped
+
     @pre_load
     def _drop_blank(self, data: Any, **_kwargs: Any) -> Any:
         if isinstance(data, Mapping):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+            return {k: v for k, v in data.items()
+                    if k in self.KEEP_BLANK or not (isinstance(v, str) and not v.strip())}
         return data
 
 
@@ -133,17 +136,9 @@ class TaskListQuery(InboxFilterQuery):
     offset = Int(load_default=0, validate=validate.Range(0, MAX_OFFSET, error=f"必须在 0 到 {MAX_OFFSET} 之间"),
                  metadata={"description": "跳过的条数"})
 
-    @pre_load
-    def _drop_blank(self, data: Any, **_kwargs: Any) -> Any:
-        """Blank free-text filters count as absent; a blank ``view``, ``due`` or ``sort`` is not one of the
-        values the document lists, so the API refuses it (the inbox page's form keeps sending blanks)."""
-        if isinstance(data, Mapping):
-            return {k: v for k, v in data.items()
-                    if k in CHOICE_PARAMETERS or not (isinstance(v, str) and not v.strip())}
-        return data
-
-
-CHOICE_PARAMETERS = frozenset({"view", "due", "sort"})
+    # A blank view, due or sort is not one of the values the document lists, so the API refuses it
+    # (the inbox page's form keeps sending blanks, which count as absent there).
+    KEEP_BLANK = frozenset({"view", "due", "sort"})
 
 
 class CompleteTask(Base):
