@@ -41,7 +41,7 @@ def column_length(column: InstrumentedAttribute[Any]) -> int:
 
 
 # Where the values of form fields end up: field name -> the column that stores them (effects.py,
-# owner_actions.py). A form's maxLength for such a field must not exceed the column (tests/engine/test_bounds.py).
+# owner_actions.py). A form's maxLength for such a field must not exceed the column (tests/engine/store/test_bounds.py).
 FIELD_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "name": Instrument.name,
     "model": Instrument.model,

@@ -1,4 +1,4 @@
-"""Routing and scoping over the demo slice of Liaoning (engine/demo.py)."""
+"""Routing and scoping over the demo slice of Liaoning (engine/organisations/demo.py)."""
 
 from __future__ import annotations
 
