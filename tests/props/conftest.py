@@ -40,7 +40,7 @@ from engine import (
     save_filter,
 )
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
 from ..conftest import PG_URL, FakeClock, make_db_engine
 

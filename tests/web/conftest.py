@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from engine import prepare_database
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
 from ..conftest import FakeClock
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.system import get_system
+from web.shared.system import get_system
 
 from ..engine.inbox_world import actor, add_task, add_user
 

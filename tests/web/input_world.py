@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from engine import AuditEntry, Case, Document, Instrument, SavedFilter, Task, prepare_database
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
 from ..conftest import Database, FakeClock
 

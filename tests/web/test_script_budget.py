@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from engine import Actor, AuditEntry, Case, Organisation, Task
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
 from ..engine.test_script_budget import _sources
 from .conftest import Auth

@@ -1,6 +1,6 @@
 """The clerks' inbox and what its buttons post: saved filters, bulk claim and reassignment, claim and release.
 
-The views are routed by the ``tasks`` blueprint (web/tasks.py). A claim or release that lost a race with a
+The views are routed by the ``tasks`` blueprint (web/clerks/tasks.py). A claim or release that lost a race with a
 colleague is reported on the page the user came from, never as an error page.
 """
 

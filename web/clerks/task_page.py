@@ -1,8 +1,8 @@
 """The page to work on one task: the rule, the case facts and the form drawn from the task's schema.
 
 The form completes the task, saves or discards a draft, or adds and removes table rows (no JavaScript
-needed). The views are routed by the ``tasks`` blueprint (web/tasks.py). When the task leaves the user
-while they type, web/taken_task.py keeps what they typed.
+needed). The views are routed by the ``tasks`` blueprint (web/clerks/tasks.py). When the task leaves the user
+while they type, web/clerks/taken_task.py keeps what they typed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Blueprint "tasks": the URLs of the clerks' inbox (web/inbox.py) and of the task page (web/task_page.py).
+"""Blueprint "tasks": the URLs of the clerks' inbox (web/clerks/inbox.py) and of the task page
+(web/clerks/task_page.py).
 
 The views live in those modules; their URLs and endpoint names (``tasks.index``, ``tasks.detail``, ...)
 are all declared here, so the whole map is in one place.

@@ -16,7 +16,7 @@ from engine import Role, audit_refusal
 from ..shared import get_system, write_session
 
 LOGIN_EXPIRED = "登录已过期，请在新标签页重新登录后再保存"
-JSON_BLUEPRINTS = {"rules.rule_drafts"}  # fetched by the editor page (web/rule_drafts.py)
+JSON_BLUEPRINTS = {"rules.rule_drafts"}  # fetched by the editor page (web/rules/rule_drafts.py)
 
 
 def guard_policy(bp: Blueprint) -> None:

@@ -18,9 +18,9 @@ from engine import (
     ScriptError,
     ValidationFailed,
 )
-from web.errors import explain
+from web.shared.errors import explain
 
-from .conftest import csrf_token
+from ..conftest import csrf_token
 
 ENGLISH = re.compile(r"[A-Za-z]+ [A-Za-z]+")
 
@@ -54,7 +54,7 @@ def test_a_useful_engine_message_gets_its_own_chinese_detail():
 
 def test_an_error_page_shows_the_reason_and_the_log_keeps_the_english(app, client, auth, caplog):
     auth.login("xinmin_gas")
-    with caplog.at_level(logging.INFO, logger="web.errors"):
+    with caplog.at_level(logging.INFO, logger="web.shared.errors"):
         response = client.get("/cases/424242")
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and "记录不存在，或不属于您的单位、角色" in page

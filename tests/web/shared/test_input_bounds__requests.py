@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import MAX_ID, Case
-from web.input_guard import BAD_CHARACTER
-from web.system import get_system
+from web.shared.input_guard import BAD_CHARACTER
+from web.shared.system import get_system
 
-from . import input_world
-from .conftest import csrf_token
-from .input_world import (
+from .. import input_world
+from ..conftest import csrf_token
+from ..input_world import (
     BIG_IDS,
     HUGE,
     INSTITUTE,

@@ -9,10 +9,10 @@ from pathlib import Path
 from werkzeug.datastructures import MultiDict
 
 from engine import INSTRUMENT_TYPES
-from web.form_values import add_row, clean_values, compact, initial_values, read_form, remove_row, to_data
-from web.schema_form import build_fields, place_errors
+from web.shared.form_values import add_row, clean_values, compact, initial_values, read_form, remove_row, to_data
+from web.shared.schema_form import build_fields, place_errors
 
-BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+BPMN = Path(__file__).resolve().parents[3] / "bpmn"
 
 
 def _schema(name: str) -> dict:

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import update
 
 from engine import User
-from web.auth import check_credentials
-from web.system import get_system
+from web.shared.auth import check_credentials
+from web.shared.system import get_system
 
-from .conftest import csrf_token
+from ..conftest import csrf_token
 
 
 def test_pages_require_sign_in(client):
@@ -87,11 +87,12 @@ def test_sign_out_by_get_is_a_chinese_405(client, auth):
 
 def test_an_unknown_or_inactive_username_is_hashed_like_a_wrong_password(app, monkeypatch):
     """Every answer checks one password hash, so its timing does not tell which usernames exist."""
-    import web.auth
+    import web.shared.auth
 
     checked: list[str] = []
-    real = web.auth.check_password_hash
-    monkeypatch.setattr(web.auth, "check_password_hash", lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
+    real = web.shared.auth.check_password_hash
+    monkeypatch.setattr(web.shared.auth, "check_password_hash",
+                        lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
     with app.app_context(), get_system().sessions() as db, db.begin():
         db.execute(update(User).where(User.username == "dalian_institute").values(active=False))
     with app.app_context(), get_system().readers() as db:

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from engine import MAX_ID, Case, Document
-from web.input_guard import TOO_DEEP
-from web.system import get_system
+from web.shared.input_guard import TOO_DEEP
+from web.shared.system import get_system
 
-from . import input_world
-from .conftest import csrf_token
-from .input_world import (
+from .. import input_world
+from ..conftest import csrf_token
+from ..input_world import (
     DISPENSER,
     HANDLER,
     INSTITUTE,

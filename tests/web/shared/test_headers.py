@@ -10,7 +10,7 @@ import pytest
 
 from web import create_app
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "web" / "templates"
 
 
 def _policy(response) -> dict[str, str]:
@@ -79,7 +79,7 @@ def test_proxy_count_takes_the_address_from_the_trusted_proxy(sqlite_template):
 
     @app.route("/_address")
     def address() -> str:
-        from web.sign_in_guard import client_address
+        from web.shared.sign_in_guard import client_address
 
         return client_address()
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from engine import SIGN_IN_FAILED, SIGN_IN_LOCKED, AuditEntry, User, prepare_database, revoke_all_sessions
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
-from .conftest import csrf_token
+from ..conftest import csrf_token
 
 RIGHT = "demo1234"
 CLERK = "shenyang_institute"

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from engine import AuditEntry, User, drafts, live_sources
 from engine.models import RuleFileRevision
-from web.system import get_system
+from web.shared.system import get_system
 
-from .conftest import Auth, csrf_token
-from .rules_world import (
+from ..conftest import Auth, csrf_token
+from ..rules_world import (
     DIAGRAM,
     LANE_REF,
     NEW_REMINDER,
@@ -328,7 +328,7 @@ def test_every_failure_of_the_draft_endpoint_is_json_in_chinese(app, client, aut
     headers = {"X-CSRFToken": no_token.get_json()["csrf_token"]}  # the page retries with it
     too_big = client.post(url, json={**body, "content": "x" * (4 * 1024 * 1024)}, headers=headers)
     assert too_big.status_code == 413 and "太大" in too_big.get_json()["error"]
-    monkeypatch.setattr("web.rule_drafts.save_draft", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("web.rules.rule_drafts.save_draft", lambda *a, **k: 1 / 0)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     crashed = client.post(url, json=body, headers=headers)
     assert crashed.status_code == 500 and "修改仍在页面上" in crashed.get_json()["error"]

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from engine import Case, Task, TaskStatus, file_instruments
-from web.system import get_system
-from web.vendor import NODE_MODULES
+from web.shared.system import get_system
+from web.shared.vendor import NODE_MODULES
 
-from .test_api import DISPENSER
+from ..api.test_api import DISPENSER
 from .test_tasks import _actor, _application
 
 VIEWER = "/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js"
@@ -176,7 +176,7 @@ def _fetch(client, path: str) -> tuple[int, str, str]:
 
 
 def test_print_stylesheet_hides_everything_but_the_sheet(client):
-    _status, _type, css = _fetch(client, "/static/app.css")
+    _status, _type, css = _fetch(client, "/static/shared/app.css")
     assert "@media print" in css and ".no-print" in css
 
 

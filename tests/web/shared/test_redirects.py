@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.redirects import safe_next, same_site_referrer
+from web.shared.redirects import safe_next, same_site_referrer
 
 
 @pytest.mark.parametrize("target", ["/", "/tasks/3?page=2&due=overdue", "/owner/"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from engine import live_sources
-from web.system import get_system
+from web.shared.system import get_system
 
-from .conftest import csrf_token
-from .rules_world import DIAGRAM, OLD_REMINDER, applications, case_row, current_version, received
+from ..conftest import csrf_token
+from ..rules_world import DIAGRAM, OLD_REMINDER, applications, case_row, current_version, received
 
 # A typo in the reminder: it parses, and fails only when a case arms the timer.
 BROKEN_REMINDER = OLD_REMINDER.replace(">reminder_at<", ">reminder_time(dedline, 3)<")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .browser import screenshot, sign_in
+from ..browser import screenshot, sign_in
 from .test_case_page import _complete, _extended
 
 

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from engine import Case, Task, reassign_tasks
-from web.system import get_system
+from web.shared.system import get_system
 
-from ..engine.inbox_world import add_user
-from .conftest import csrf_token
+from ...engine.inbox_world import add_user
+from ..conftest import csrf_token
 from .test_task_page import DISPENSER, _actor, _application, _complete, _form_state, _input_tag, _returned_filing
 
 

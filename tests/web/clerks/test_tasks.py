@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from engine import Instrument, Task, User, actor_for, apply_for_verification, file_instruments, reassign_tasks
-from web.system import get_system
+from web.shared.system import get_system
 
-from ..engine.inbox_world import add_user
-from .conftest import csrf_token
+from ...engine.inbox_world import add_user
+from ..conftest import csrf_token
 
 DISPENSER = {"name": "燃油加油机", "model": "DJY-222", "serial_no": "W-1", "instrument_type": "fuel_dispenser",
              "category": "working", "in_catalogue": True, "purpose": "trade_settlement", "location": "一号岛"}

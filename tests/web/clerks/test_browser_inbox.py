@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .browser import screenshot, sign_in
-from .inbox_data import seed_inbox
+from ..browser import screenshot, sign_in
+from ..inbox_data import seed_inbox
 
 
 def test_clerk_filters_to_overdue_and_saves_the_filter(app, live_server, page):
@@ -34,7 +34,7 @@ def test_clerk_filters_to_overdue_and_saves_the_filter(app, live_server, page):
 
 
 def test_pick_all_ticks_every_task_under_the_content_security_policy(app, live_server, page):
-    """The box's script is a file (web/static/pick_all.js): inline script would be refused by the CSP."""
+    """The box's script is a file (web/static/clerks/pick_all.js): inline script would be refused by the CSP."""
     seed_inbox(app)
     sign_in(page, live_server, "shenyang_institute")
     page.wait_for_selector("table.inbox")

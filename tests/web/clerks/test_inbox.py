@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from engine import AuditEntry, Case, SavedFilter, Task
-from web.system import get_system
+from web.shared.system import get_system
 
-from .conftest import Auth, csrf_token
-from .inbox_data import seed_inbox
+from ..conftest import Auth, csrf_token
+from ..inbox_data import seed_inbox
 
 
 @pytest.fixture

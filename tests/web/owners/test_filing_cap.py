@@ -8,10 +8,10 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from engine import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, Case, too_many_instruments, too_many_rows
-from web.spreadsheet import MAX_COLUMNS, read_rows
-from web.system import get_system
+from web.owners.spreadsheet import MAX_COLUMNS, read_rows
+from web.shared.system import get_system
 
-from .test_api import DISPENSER, OWNER
+from ..api.test_api import DISPENSER, OWNER
 from .test_owner import HEADER, _upload
 
 ROW = "燃油加油机,DJY-222,JYJ-{n},燃油加油机,工作计量器具,是,贸易结算,一号岛\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .browser import screenshot, sign_in
+from ..browser import screenshot, sign_in
 
 HEADER = "器具名称,型号规格,出厂编号,器具类型,类别,是否列入强检目录,用途,使用地点\n"
 

@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine import Case, CaseStatus, apply_for_verification, sweep_once
-from web.system import get_system
+from web.shared.system import get_system
 
-from .browser import screenshot, sign_in
-from .rules_world import applications, case_row, complete, current_version, received
-from .test_tasks import _actor
+from ..browser import screenshot, sign_in
+from ..clerks.test_tasks import _actor
+from ..rules_world import applications, case_row, complete, current_version, received
 
 VERIFIED = {"action": "result", "outcome": "pass", "verified_on": "2026-09-28", "certificate_no": "SY-2026-1",
             "next_due": "2027-09-29", "fee": 0}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .browser import screenshot, sign_in
-from .test_tasks import _application
+from ..browser import screenshot, sign_in
+from ..clerks.test_tasks import _application
 
 
 def test_clerk_signs_in_and_sees_the_inbox(app, live_server, page):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import Case, Instrument, Task, User, actor_for, apply_for_verification, file_instruments
-from web.system import get_system
+from web.shared.system import get_system
 
 DISPENSER = {"name": "燃油加油机", "model": "DJY-222", "serial_no": "W-1", "instrument_type": "fuel_dispenser",
              "category": "working", "in_catalogue": True, "purpose": "trade_settlement", "location": "一号岛"}

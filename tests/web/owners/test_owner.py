@@ -14,16 +14,16 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from engine import SHANGHAI, Case, Organisation, Task, User, actor_for
-from web.system import get_system
+from web.shared.system import get_system
 
-from .conftest import csrf_token
-from .test_case_page import _certified, _complete, _received
+from ..clerks.test_case_page import _certified, _complete, _received
+from ..conftest import csrf_token
 
 HEADER = "器具名称,型号规格,出厂编号,器具类型,类别,是否列入强检目录,用途,使用地点\n"
 
 
 COLUMNS = HEADER.strip().split(",")
-SCHEMA = Path(__file__).resolve().parents[2] / "bpmn" / "filing.start.schema.json"
+SCHEMA = Path(__file__).resolve().parents[3] / "bpmn" / "filing.start.schema.json"
 
 
 def _upload(client, body: str | bytes, county: str = "210181", encoding: str = "utf-8", name: str = "list.csv"):

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from engine import Instrument, Organisation, Task, User, actor_for, apply_for_verification, file_instruments
 from engine.owner_actions import NOT_AN_ASSESSING_DEPARTMENT
-from web.api import CROSS_SITE_BASIC
-from web.openapi import openapi_path
-from web.system import get_system
+from web.api.api import CROSS_SITE_BASIC
+from web.api.openapi import openapi_path
+from web.shared.system import get_system
 
-from .conftest import csrf_token
+from ..conftest import csrf_token
 
 INSTITUTE = ("shenyang_institute", "demo1234")
 OWNER = ("xinmin_gas", "demo1234")
@@ -299,11 +299,11 @@ def test_every_http_error_is_json_in_chinese(app, client):
 
 
 def test_basic_auth_with_an_unknown_username_checks_a_hash_too(client, monkeypatch):
-    import web.auth
+    import web.shared.auth
 
     checked: list[str] = []
-    real = web.auth.check_password_hash
-    monkeypatch.setattr(web.auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    real = web.shared.auth.check_password_hash
+    monkeypatch.setattr(web.shared.auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
     assert client.get("/api/tasks", auth=("shenyang_institute", "wrong")).status_code == 401
     assert client.get("/api/tasks", auth=("nobody", "wrong")).status_code == 401
     assert len(checked) == 2
