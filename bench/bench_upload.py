@@ -40,8 +40,8 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from engine import MAX_FILING_INSTRUMENTS, Case, Instrument, Task, prepare_database, too_many_instruments
 from web import create_app
-from web.instrument_upload import TEMPLATE_HEADER
-from web.system import get_system
+from web.owners.instrument_upload import TEMPLATE_HEADER
+from web.shared.system import get_system
 
 from .bench_engine import COUNTY, FILING_HANDLER, NOW, OWNER, instrument_item
 from .common import Clock, scratch_database

@@ -1,5 +1,5 @@
 """The rule editor's bpmn-js Modeler keeps every spiffworkflow extension: a load→save round trip without edits
-(through bpmn-moddle with web/static/spiffworkflow_moddle.json, as the editor loads it) loses nothing, and the
+(through bpmn-moddle with web/static/rules/spiffworkflow_moddle.json, as the editor loads it) loses nothing, and the
 saved set still lints clean. Needs Node.js and `npm ci` (test.sh runs it)."""
 
 from __future__ import annotations

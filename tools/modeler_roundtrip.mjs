@@ -1,10 +1,10 @@
 // Loads each .bpmn file the way the rule editor's bpmn-js Modeler does (bpmn-moddle with our spiffworkflow
-// descriptor, web/static/spiffworkflow_moddle.json) and writes it back unchanged. Prints one JSON line per
+// descriptor, web/static/rules/spiffworkflow_moddle.json) and writes it back unchanged. Prints one JSON line per
 // file: {file, warnings, spiff_before, spiff_after, xml} so a test can check nothing spiffworkflow is lost.
 import fs from 'fs';
 import { BpmnModdle } from 'bpmn-moddle';
 
-const spiff = JSON.parse(fs.readFileSync(new URL('../web/static/spiffworkflow_moddle.json', import.meta.url)));
+const spiff = JSON.parse(fs.readFileSync(new URL('../web/static/rules/spiffworkflow_moddle.json', import.meta.url)));
 
 function spiffElements(xml) {
   return [...xml.matchAll(/<spiffworkflow:(\w+)([^>]*?)(?:\/>|>([^<]*)<\/spiffworkflow:\1>)/g)]

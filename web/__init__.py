@@ -1,6 +1,8 @@
 """Qiangjian's web application: server-rendered pages in zh-CN over the engine.
 
-``create_app`` is the only place that wires anything; importing a module has no side effects.
+``create_app`` is the only place that wires anything; importing a module has no side effects. The pages
+are grouped by the people they serve, each wing a package: ``clerks``, ``owners``, ``rules`` (policy staff)
+and ``api``; what they share is in ``shared``. Wings never import each other.
 """
 
 from __future__ import annotations
@@ -17,23 +19,8 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import (
-    api,
-    auth,
-    cases,
-    errors,
-    headers,
-    input_guard,
-    owner,
-    rule_migration,
-    rule_releases,
-    rules,
-    sign_in_guard,
-    sign_in_log,
-    system,
-    tasks,
-    vendor,
-)
+from . import api, clerks, owners, rules
+from .shared import auth, errors, headers, input_guard, sign_in_guard, sign_in_log, system, vendor
 
 csrf = CSRFProtect()
 
@@ -77,16 +64,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sign_in_guard.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(tasks.bp)
+    for blueprint in (*clerks.BLUEPRINTS, *owners.BLUEPRINTS, *rules.BLUEPRINTS, vendor.bp, sign_in_log.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # Basic-auth scripts; api.authenticate checks cookie-session writes itself
-    app.register_blueprint(owner.bp)
-    app.register_blueprint(cases.bp)
-    app.register_blueprint(rules.bp)
-    app.register_blueprint(rule_releases.bp)
-    app.register_blueprint(rule_migration.bp)
-    app.register_blueprint(vendor.bp)
-    app.register_blueprint(sign_in_log.bp)
     auth.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals["BEIJING"] = SHANGHAI

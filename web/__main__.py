@@ -18,7 +18,7 @@ from waitress import serve
 from engine import DEMO_PASSWORD, DemoSummary, make_scheduler, prepare_database
 
 from . import create_app
-from .system import get_system
+from .shared.system import get_system
 
 
 def main(argv: list[str] | None = None) -> None:

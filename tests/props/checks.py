@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from engine import Task, User
-from web.system import get_system
+from web.shared.system import get_system
 
 from .conftest import OWNER, PropApp, row_counts
 

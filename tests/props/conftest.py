@@ -41,7 +41,7 @@ from engine import (
 )
 from tests.conftest import PG_URL, FakeClock, make_db_engine
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
 settings.register_profile(
     "ci", max_examples=int(os.environ.get("QJ_PROPS_EXAMPLES", "20")), derandomize=True, deadline=None,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from engine import Case
-from web.system import get_system
+from web.shared.system import get_system
 
 from .checks import FORM, follow, refused_wrote_nothing
 from .conftest import DISPENSER, INSTITUTE, OWNER, PropApp, SignedIn, business_counts, csrf_on, row_counts

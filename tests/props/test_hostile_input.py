@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from engine import Instrument, Task
-from web.system import get_system
+from web.shared.system import get_system
 
 from .checks import follow, refused_wrote_nothing
 from .conftest import (

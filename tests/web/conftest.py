@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from engine import prepare_database
 from tests.conftest import FakeClock
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
 # Browser fixtures are defined once here so every module shares one Playwright session.
 from .browser import browser, live_server, page  # noqa: F401

@@ -7,9 +7,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine import Case, Instrument, SpecVersion, Task, TaskStatus, apply_for_verification, file_instruments
-from web.system import get_system
+from web.shared.system import get_system
 
-from .test_tasks import DISPENSER, _actor
+from .clerks.test_tasks import DISPENSER, _actor
 
 PROCESS = "verification_request"
 DIAGRAM = "verification_request.bpmn"

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 import web
 from engine import User
-from web import DEFAULTS, _instance_secret, auth, errors, system
+from web import DEFAULTS, _instance_secret
 from web import __main__ as main_module
-from web.system import get_system
+from web.shared import auth, errors, system
+from web.shared.system import get_system
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import Case, InboxFilter, Instrument, SpecVersion, Task, User, actor_for, save_filter
-from web.system import get_system
+from web.shared.system import get_system
 
+from .clerks.test_tasks import _application
 from .conftest import Auth, csrf_token
-from .test_tasks import _application
 
 USERS = ("anonymous", "heping_market", "dalian_institute", "shenyang_bureau", "policy", "xinmin_gas",
          "shenyang_institute")
@@ -114,7 +114,7 @@ ROUTES: dict[str, tuple[Callable[..., Any], Expect]] = {
     "auth.logout": (_page("POST", lambda i: "/auth/logout"), {u: 302 for u in USERS}),
 }
 POLICY_ONLY = {"anonymous": 302, "heping_market": 403, "dalian_institute": 403, "shenyang_bureau": 403,
-               "xinmin_gas": 403, "shenyang_institute": 403}  # each refusal is audited (tests/web/test_rules.py)
+               "xinmin_gas": 403, "shenyang_institute": 403}  # each refusal is audited (tests/web/rules/test_rules.py)
 RULES = "verification_request.bpmn"
 ROUTES |= {
     "rules.index": (_page("GET", lambda i: "/rules/"), {**POLICY_ONLY, "policy": 200}),

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from engine import fire_due_timers
-from web.system import get_system
+from web.shared.system import get_system
 
 from .browser import screenshot, sign_in
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from engine import Actor, AuditEntry, Case, Organisation, Task
 from tests.engine.sandbox.test_script_budget import _sources
 from web import create_app
-from web.system import get_system
+from web.shared.system import get_system
 
 from .conftest import Auth
 

@@ -1,4 +1,4 @@
-"""On SQLite a step's diagram code runs before the write lock is taken (engine/cases/optimistic_step.py, optimistic_start.py).
+"""On SQLite a step's diagram code runs before the write lock is taken (engine/cases/optimistic_step.py, …_start.py).
 
 Nothing here measures time: the tests assert orderings (another writer committed while the step still ran)
 and which path ran (unlocked, then again under the lock when the same case changed meanwhile).

@@ -1,5 +1,5 @@
 """Input bounds: the forms carry the columns' lengths, text no column can keep is refused where it enters,
-and JSON is read without recursion limits. The request-level examples are in tests/web/test_input_bounds.py."""
+and JSON is read without recursion limits. The request-level examples are in tests/web/shared/test_input_bounds.py."""
 
 from __future__ import annotations
 
