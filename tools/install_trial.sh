@@ -3,7 +3,7 @@
 # virtualenv and run it from an unrelated directory, so a module, template, migration or rule file left out
 # of the wheel, or a path found relative to the checkout, fails here instead of on a server.
 #   1. copy the tree (tracked and untracked, not ignored files) to a temp dir: a stale build/ cannot leak in;
-#   2. python -m venv + pip install <copy> (pip's cache is reused, so a warm run is mostly the build);
+#   2. python -m venv + pip install <copy> (pip's cache is reused, so a warm run is mostly unpacking);
 #   3. from another temp dir: qiangjian --db sqlite:///<tmp>/x.sqlite init-db --demo;
 #   4. python -m web on a free port: /auth/login must answer 200 in Chinese, and one allow-listed vendor file
 #      200 when a node_modules is there (QIANGJIAN_VENDOR_DIR, else this checkout's); then stop it.
@@ -28,9 +28,14 @@ START=$SECONDS
 mkdir "$WORK/src" "$WORK/run"
 (cd "$REPO" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) \
   | tar -xf - -C "$WORK/src"
-"$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$WORK/src" \
-  || fail "pip install of the working tree"
+# The outer interpreter's pip drives the new venv (pip >= 22.3): saves seeding pip into it, a third of the time.
+"$PYTHON" -m venv --without-pip "$WORK/venv"
+PIP=("$PYTHON" -m pip --python "$WORK/venv/bin/python")
+if ! "${PIP[@]}" --version >/dev/null 2>&1; then
+  "$WORK/venv/bin/python" -m ensurepip --upgrade >/dev/null
+  PIP=("$WORK/venv/bin/python" -m pip)
+fi
+"${PIP[@]}" install --quiet --disable-pip-version-check "$WORK/src" || fail "pip install of the working tree"
 INSTALLED=$((SECONDS - START))
 
 cd "$WORK/run"
