@@ -21,10 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.actors import Actor, actor_for
-from engine.models import Organisation, Task, User
-from engine.owner_actions import file_instruments
+from engine.actions.owner_actions import file_instruments
+from engine.organisations.actors import Actor, actor_for
 from engine.scheduler import sweep_once
+from engine.store.models import Organisation, Task, User
 
 from .bench_engine import COUNTY, NOW, OWNER, instrument_item
 from .common import Clock, fresh_system

@@ -36,12 +36,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from engine.actors import Actor, actor_for
+from engine.actions.owner_actions import file_instruments
 from engine.bootstrap import System
-from engine.lint import lint_sources
-from engine.models import AuditEntry, Case, Organisation, Task, User
-from engine.owner_actions import file_instruments
-from engine.workdays import SHANGHAI
+from engine.calendar.workdays import SHANGHAI
+from engine.organisations.actors import Actor, actor_for
+from engine.rules.lint import lint_sources
+from engine.store.models import AuditEntry, Case, Organisation, Task, User
 
 from .bench_engine import COUNTY, INSTITUTE, OWNER, instrument_item
 from .common import UTC, Clock, fresh_system

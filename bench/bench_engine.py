@@ -64,14 +64,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import orgs
-from engine.actors import Actor, actor_for
-from engine.bootstrap import BPMN_DIR, System
-from engine.calendar_store import load_calendar
-from engine.models import Case, Instrument, SpecVersion, Task, User
-from engine.owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
-from engine.timer_events import TIMER_CONVERTERS, ClockedParser
-from engine.workdays import SHANGHAI, WorkdayCalendar, calendar_functions
+from engine.actions.owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
+from engine.bootstrap import System, rules_dir
+from engine.calendar.holiday_table import load_calendar
+from engine.calendar.workdays import SHANGHAI, WorkdayCalendar, calendar_functions
+from engine.organisations import orgs
+from engine.organisations.actors import Actor, actor_for
+from engine.rules.timer_events import TIMER_CONVERTERS, ClockedParser
+from engine.store.models import Case, Instrument, SpecVersion, Task, User
 
 from .common import UTC, Clock, StatementCounter, counting_statements, fresh_system, percentile
 
@@ -247,8 +247,8 @@ class RawDriver:
 
     def __init__(self, cal: WorkdayCalendar, ids: RoutingIds) -> None:
         parser = ClockedParser()
-        parser.add_bpmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.bpmn")))
-        parser.add_dmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.dmn")))
+        parser.add_bpmn_files(sorted(str(p) for p in rules_dir().glob("*.bpmn")))
+        parser.add_dmn_files(sorted(str(p) for p in rules_dir().glob("*.dmn")))
         self.specs = {pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid))
                       for pid in (FILING, VERIFICATION_REQUEST)}
         self.ids = ids
@@ -368,21 +368,21 @@ def check_same_path_and_sizes(system: System, ours: OurDriver, raw: RawDriver) -
 
 # -- phases: wall time inside a completion, without a profiler ---------------------------------------
 PHASES = (  # (label, module, attribute path); nested rows are part of the row above them
-    ("Engine.complete_task (all but commit)", "engine.runtime", "Engine.complete_task"),
-    ("  _load_task: SELECT task JOIN case", "engine.runtime", "Engine._load_task"),
-    ("  serializer.load_state", "engine.serializer", "StateSerializer.load_state"),
-    ("  StepRecorder(): ready tasks + facts before", "engine.step", "StepRecorder.__init__"),
-    ("  refresh_timers", "engine.step", "StepRecorder.refresh_timers"),
-    ("  validate_submission (jsonschema)", "engine.runtime", "validate_submission"),
-    ("  run_task: Spiff run + do_engine_steps", "engine.step", "StepRecorder.run_task"),
-    ("  serializer.dump_state", "engine.serializer", "StateSerializer.dump_state"),
-    ("  sync_case", "engine.runtime", "sync_case"),
-    ("    _flush_case: UPDATE case (ORM flush)", "engine.runtime", "Engine._flush_case"),
-    ("    apply_effects", "engine.sync", "apply_effects"),
-    ("    _sync_tasks: UPDATE/INSERT task", "engine.sync", "_sync_tasks"),
-    ("  _audit: INSERT audit_entry", "engine.runtime", "Engine._audit"),
-    ("CaseInstance.facts (every call)", "engine.instance", "CaseInstance.facts"),
-    ("CaseInstance.ready_human_tasks (every call)", "engine.instance", "CaseInstance.ready_human_tasks"),
+    ("Engine.complete_task (all but commit)", "engine.cases.runtime", "Engine.complete_task"),
+    ("  load_task: SELECT task JOIN case", "engine.cases.core", "EngineCore.load_task"),
+    ("  serializer.load_state", "engine.rules.serializer", "StateSerializer.load_state"),
+    ("  StepRecorder(): ready tasks + facts before", "engine.cases.step", "StepRecorder.__init__"),
+    ("  refresh_timers", "engine.cases.step", "StepRecorder.refresh_timers"),
+    ("  validate_submission (jsonschema)", "engine.cases.optimistic_step", "validate_submission"),
+    ("  run_task: Spiff run + do_engine_steps", "engine.cases.step", "StepRecorder.run_task"),
+    ("  serializer.dump_state", "engine.rules.serializer", "StateSerializer.dump_state"),
+    ("  sync_case", "engine.cases.core", "sync_case"),
+    ("    _flush_case: UPDATE case (ORM flush)", "engine.cases.core", "EngineCore._flush_case"),
+    ("    apply_effects", "engine.cases.sync", "apply_effects"),
+    ("    _sync_tasks: UPDATE/INSERT task", "engine.cases.sync", "_sync_tasks"),
+    ("  audit: INSERT audit_entry", "engine.cases.core", "EngineCore.audit"),
+    ("CaseInstance.facts (every call)", "engine.cases.instance", "CaseInstance.facts"),
+    ("CaseInstance.ready_human_tasks (every call)", "engine.cases.instance", "CaseInstance.ready_human_tasks"),
 )
 
 
@@ -464,27 +464,27 @@ def measure_phases(ours: OurDriver, lifecycles: int, first: int) -> None:
 
 # -- profile -----------------------------------------------------------------------------------------
 PROFILE_ROWS = (  # (label, file suffix, function name)
-    ("complete_task (engine, excl. commit)", "engine/runtime.py", "complete_task"),
-    ("  _load_task (SELECT task+case)", "engine/runtime.py", "_load_task"),
-    ("  serializer.load_state", "engine/serializer.py", "load_state"),
+    ("complete_task (engine, excl. commit)", "engine/cases/runtime.py", "complete_task"),
+    ("  load_task (SELECT task+case)", "engine/cases/core.py", "load_task"),
+    ("  serializer.load_state", "engine/rules/serializer.py", "load_state"),
     ("    json.loads", "json/__init__.py", "loads"),
-    ("  StepRecorder() snapshot (ready tasks+facts)", "engine/step.py", "__init__"),
-    ("  refresh_timers", "engine/step.py", "refresh_timers"),
-    ("  validate_submission (jsonschema)", "engine/forms.py", "validate_submission"),
-    ("  run_task (Spiff run + engine steps)", "engine/step.py", "run_task"),
+    ("  StepRecorder() snapshot (ready tasks+facts)", "engine/cases/step.py", "__init__"),
+    ("  refresh_timers", "engine/cases/step.py", "refresh_timers"),
+    ("  validate_submission (jsonschema)", "engine/rules/forms.py", "validate_submission"),
+    ("  run_task (Spiff run + engine steps)", "engine/cases/step.py", "run_task"),
     ("    sandbox evaluate (conditions, timers)", "engine/sandbox/environment.py", "evaluate"),
     ("    sandbox execute (scripts)", "engine/sandbox/environment.py", "execute"),
-    ("  _save", "engine/runtime.py", "_save"),
-    ("    serializer.dump_state", "engine/serializer.py", "dump_state"),
+    ("  save", "engine/cases/core.py", "save"),
+    ("    serializer.dump_state", "engine/rules/serializer.py", "dump_state"),
     ("      json.dumps", "json/__init__.py", "dumps"),
-    ("    sync_case", "engine/sync.py", "sync_case"),
-    ("      _flush_case (UPDATE case)", "engine/runtime.py", "_flush_case"),
-    ("      apply_effects", "engine/effects.py", "apply_effects"),
-    ("      _sync_tasks (UPDATE/INSERT task)", "engine/sync.py", "_sync_tasks"),
-    ("    _audit (INSERT audit_entry)", "engine/runtime.py", "_audit"),
-    ("CaseInstance.facts (all calls)", "engine/instance.py", "facts"),
-    ("CaseInstance.ready_human_tasks (all calls)", "engine/instance.py", "ready_human_tasks"),
-    ("CaseInstance.armed_timers (all calls)", "engine/instance.py", "armed_timers"),
+    ("    sync_case", "engine/cases/sync.py", "sync_case"),
+    ("      _flush_case (UPDATE case)", "engine/cases/core.py", "_flush_case"),
+    ("      apply_effects", "engine/cases/effects.py", "apply_effects"),
+    ("      _sync_tasks (UPDATE/INSERT task)", "engine/cases/sync.py", "_sync_tasks"),
+    ("    audit (INSERT audit_entry)", "engine/cases/core.py", "audit"),
+    ("CaseInstance.facts (all calls)", "engine/cases/instance.py", "facts"),
+    ("CaseInstance.ready_human_tasks (all calls)", "engine/cases/instance.py", "ready_human_tasks"),
+    ("CaseInstance.armed_timers (all calls)", "engine/cases/instance.py", "armed_timers"),
     ("BpmnWorkflow.get_tasks (all calls)", "SpiffWorkflow/workflow.py", "get_tasks"),
     ("Session.commit", "sqlalchemy/orm/session.py", "commit"),
     ("DB-API cursor execute (all SQL)", "sqlalchemy/engine/default.py", "do_execute"),

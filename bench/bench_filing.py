@@ -44,13 +44,13 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from engine.actors import Actor, actor_for
-from engine.bootstrap import BPMN_DIR, System
-from engine.calendar_store import load_calendar
-from engine.models import Case, Instrument, Task, User
-from engine.owner_actions import FILING, file_instruments
-from engine.timer_events import ClockedParser
-from engine.workdays import SHANGHAI
+from engine.actions.owner_actions import FILING, file_instruments
+from engine.bootstrap import System, rules_dir
+from engine.calendar.holiday_table import load_calendar
+from engine.calendar.workdays import SHANGHAI
+from engine.organisations.actors import Actor, actor_for
+from engine.rules.timer_events import ClockedParser
+from engine.store.models import Case, Instrument, Task, User
 
 from .bench_engine import COUNTY, FILING_HANDLER, OWNER, RoutingIds, instrument_item, stand_in_functions
 from .common import UTC, Clock, fresh_system
@@ -113,11 +113,11 @@ class Raw:
 
     def __init__(self, system: System) -> None:
         parser = ClockedParser()
-        parser.add_bpmn_files([str(BPMN_DIR / "filing.bpmn")])
-        parser.add_dmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.dmn")))
+        parser.add_bpmn_files([str(rules_dir() / "filing.bpmn")])
+        parser.add_dmn_files(sorted(str(p) for p in rules_dir().glob("*.dmn")))
         self.spec, self.subprocess_specs = parser.get_spec(FILING), parser.get_subprocess_specs(FILING)
         with system.sessions() as s:
-            from engine import orgs
+            from engine.organisations import orgs
             handler = orgs.filing_handler(s, COUNTY)
             owner = s.scalars(select(User).where(User.username == OWNER)).one().organisation_id
             calendar = load_calendar(s)
@@ -149,13 +149,13 @@ class Raw:
 
 
 PHASES = (  # (label, module, attribute path)
-    ("start form validation (jsonschema)", "engine.runtime", "validate_submission"),
-    ("multi-instance decisions (both tables)", "engine.decision_items", "DecisionItemsTask._run_hook"),
+    ("start form validation (jsonschema)", "engine.cases.runtime", "validate_submission"),
+    ("multi-instance decisions (both tables)", "engine.rules.decision_items", "DecisionItemsTask._run_hook"),
     ("diagram scripts (sandbox, copy of the data)", "engine.sandbox", "SandboxEnvironment.execute"),
-    ("state JSON load", "engine.serializer", "StateSerializer.load_state"),
-    ("state JSON dump", "engine.serializer", "StateSerializer.dump_state"),
-    ("ledger rows (apply_effects)", "engine.sync", "apply_effects"),
-    ("owner's ledger lookup (already filed?)", "engine.owner_actions", "_refuse_already_filed"),
+    ("state JSON load", "engine.rules.serializer", "StateSerializer.load_state"),
+    ("state JSON dump", "engine.rules.serializer", "StateSerializer.dump_state"),
+    ("ledger rows (apply_effects)", "engine.cases.sync", "apply_effects"),
+    ("owner's ledger lookup (already filed?)", "engine.actions.owner_actions", "_refuse_already_filed"),
 )
 
 

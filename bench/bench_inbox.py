@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from engine import utc_now
 from engine.bootstrap import open_system
-from engine.inbox_filters import InboxFilter, due_window, inbox_statement
+from engine.reads.inbox_filters import InboxFilter, due_window, inbox_statement
 
 from .common import Clock, fresh_system, percentile
 from .inbox_rows import GROUP, bulk_insert, prepare_world, real_states

@@ -29,9 +29,9 @@ from typing import Any
 
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-from engine.errors import ScriptError
 from engine.sandbox import BUILTINS, GUARDS, Budget, Mode, SandboxEnvironment, check_tree, parse_text
 from engine.sandbox.instrument import HELPER_NAMES
+from engine.store.errors import ScriptError
 
 CONDITION = "total > 10 and kind in ('a', 'b')"
 SCRIPT = """fees = [item["fee"] * 2 for item in instruments if item["in_use"]]

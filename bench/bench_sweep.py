@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, text
 
 from engine.bootstrap import System
-from engine.models import Case
-from engine.timers import due_case_ids, fire_due_timers
+from engine.cases.timers import due_case_ids, fire_due_timers
+from engine.store.models import Case
 
 from .common import UTC, Clock, counting_statements, fresh_system, summary_ms
 

@@ -17,7 +17,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from engine.bootstrap import System, open_system, prepare_database
-from engine.db import make_db_engine
+from engine.store.db import make_db_engine
 
 
 class Clock:

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 
 from engine import SHANGHAI, utc_now
 from engine.bootstrap import open_system
-from engine.models import AuditEntry, Case, Task, User
+from engine.store.models import AuditEntry, Case, Task, User
 
 from .common import scratch_database
 from .fault_clients import Api, Clerk, Owner, Tally

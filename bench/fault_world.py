@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import SHANGHAI, Actor, actor_for, apply_for_verification, file_instruments, utc_now
 from engine.bootstrap import System, open_system, prepare_database
-from engine.models import Instrument, Task, User
+from engine.store.models import Instrument, Task, User
 
 from .common import Clock
 

@@ -31,10 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bootstrap import open_system
-from engine.errors import NotFound
-from engine.instance import CaseInstance
-from engine.models import AuditEntry, Case, Task
-from engine.runtime import Engine
+from engine.cases.instance import CaseInstance
+from engine.cases.runtime import Engine
+from engine.store.errors import NotFound
+from engine.store.models import AuditEntry, Case, Task
 
 from .integrity_ledger import check_ledgers
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.models import AuditEntry, Document, Instrument
+from engine.store.models import AuditEntry, Document, Instrument
 
 
 class _Report(Protocol):

@@ -7,31 +7,34 @@ session you commit. Read screens with the query functions. Nothing here imports 
 
 from __future__ import annotations
 
-from .actors import Actor, actor_for
+from .actions.calendar_admin import confirm_calendar_year
+from .actions.case_moves import MoveResult, dry_run, migrate_cases, undo_migration
+from .actions.owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
+from .actions.task_assignment import BulkResult, Skipped, claim_tasks, colleagues, reassign_tasks
 from .bootstrap import System, open_system, prepare_database, utc_now
-from .bounds import MAX_ID, MAX_JSON_DEPTH, JSONTooDeep, field_length, json_problems, loads_json, unstorable, valid_id
-from .calendar_admin import confirm_calendar_year
-from .calendar_store import confirm_year, load_calendar, seed_calendar, set_day
-from .case_migration import MigrationCheck
-from .case_moves import MoveResult, dry_run, migrate_cases, undo_migration
-from .case_parking import case_error_message
-from .case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
-from .catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
-from .demo import DEMO_PASSWORD, DemoSummary
-from .errors import (
-    CalendarError,
-    Conflict,
-    DiagramInvalid,
-    InvalidTransition,
-    NotAllowed,
-    NotFound,
-    QiangjianError,
-    ScriptBudgetExceeded,
-    ScriptError,
-    ValidationFailed,
+from .calendar.holiday_table import confirm_year, load_calendar, seed_calendar, set_day
+from .calendar.workdays import SHANGHAI, WorkdayCalendar
+from .cases.case_migration import MigrationCheck
+from .cases.case_parking import case_error_message
+from .cases.runtime import CaseRef, Engine
+from .cases.timers import fire_due_timers
+from .organisations.actors import Actor, actor_for
+from .organisations.catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
+from .organisations.demo import DEMO_PASSWORD, DemoSummary
+from .organisations.sign_in import (
+    SIGN_IN_FAILED,
+    SIGN_IN_LOCKED,
+    LockPolicy,
+    account_locked_until,
+    open_user_session,
+    recent_sign_in_events,
+    record_sign_in_event,
+    revoke_all_sessions,
+    revoke_user_session,
+    session_user,
 )
-from .filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
-from .inbox_filters import (
+from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
+from .reads.inbox_filters import (
     DUE_WINDOWS,
     MAX_PAGE_SIZE,
     SORTS,
@@ -45,23 +48,7 @@ from .inbox_filters import (
     inbox_counts,
     inbox_page,
 )
-from .lint import CALENDAR_FUNCTIONS, Problem, lint_sources
-from .model_diff import Change, diff_sources
-from .models import (
-    AuditEntry,
-    Capability,
-    Case,
-    Document,
-    Instrument,
-    Organisation,
-    SavedFilter,
-    SpecVersion,
-    Task,
-    User,
-    UserSession,
-)
-from .owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
-from .queries import (
+from .reads.queries import (
     InboxChoices,
     case_documents,
     case_history,
@@ -74,7 +61,12 @@ from .queries import (
     overdue_cases,
     owner_cases,
 )
-from .rule_files import (
+from .reads.saved_filters import delete_filter, list_filters, save_filter
+from .reads.task_view import TaskForm, task_form
+from .rules.filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
+from .rules.lint import CALENDAR_FUNCTIONS, Problem, lint_sources
+from .rules.model_diff import Change, diff_sources
+from .rules.rule_files import (
     PublishResult,
     SavedDraft,
     audit_refusal,
@@ -87,7 +79,7 @@ from .rule_files import (
     save_draft,
     workspace,
 )
-from .rule_overview import (
+from .rules.rule_overview import (
     MigrationRow,
     RevisionCases,
     RuleFileRow,
@@ -103,27 +95,44 @@ from .rule_overview import (
     rule_file_rows,
     version_sources,
 )
-from .runtime import CaseRef, Engine
 from .sandbox import Budget
-from .saved_filters import delete_filter, list_filters, save_filter
 from .scheduler import make_scheduler, sweep_once
-from .sign_in import (
-    SIGN_IN_FAILED,
-    SIGN_IN_LOCKED,
-    LockPolicy,
-    account_locked_until,
-    open_user_session,
-    recent_sign_in_events,
-    record_sign_in_event,
-    revoke_all_sessions,
-    revoke_user_session,
-    session_user,
+from .store.bounds import (
+    MAX_ID,
+    MAX_JSON_DEPTH,
+    JSONTooDeep,
+    field_length,
+    json_problems,
+    loads_json,
+    unstorable,
+    valid_id,
 )
-from .status import CaseStatus, InstrumentStatus, Role, TaskStatus
-from .task_assignment import BulkResult, Skipped, claim_tasks, colleagues, reassign_tasks
-from .task_view import TaskForm, task_form
-from .timers import fire_due_timers
-from .workdays import SHANGHAI, WorkdayCalendar
+from .store.errors import (
+    CalendarError,
+    Conflict,
+    DiagramInvalid,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    QiangjianError,
+    ScriptBudgetExceeded,
+    ScriptError,
+    ValidationFailed,
+)
+from .store.models import (
+    AuditEntry,
+    Capability,
+    Case,
+    Document,
+    Instrument,
+    Organisation,
+    SavedFilter,
+    SpecVersion,
+    Task,
+    User,
+    UserSession,
+)
+from .store.status import CaseStatus, InstrumentStatus, Role, TaskStatus
 
 __all__ = [
     "Actor",

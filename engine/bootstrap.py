@@ -11,16 +11,17 @@ from pathlib import Path
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .calendar_store import seed_calendar
-from .db import make_db_engine, make_sessionmaker
-from .demo import DemoSummary, load_demo_data
-from .errors import NotFound
-from .rule_files import install_directory
-from .runtime import Clock, Engine
+from .calendar.holiday_table import seed_calendar
+from .calendar.service import Clock
+from .cases.runtime import Engine
+from .organisations.demo import DemoSummary, load_demo_data
+from .rules.rule_files import install_directory
+from .rules.serializer import StateSerializer
+from .rules.specs import SpecRegistry
 from .sandbox import Budget
-from .schema import upgrade_database
-from .serializer import StateSerializer
-from .specs import SpecRegistry
+from .store.db import make_db_engine, make_sessionmaker
+from .store.errors import NotFound
+from .store.schema import upgrade_database
 
 RULES_PACKAGE = "qiangjian_rules"  # the repository's bpmn/, shipped in the wheel under this name (see setup.py)
 DEFAULT_DB_URL = "sqlite:///instance/qiangjian.sqlite"

@@ -13,15 +13,15 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from .actors import Actor
+from .actions.calendar_admin import confirm_calendar_year
 from .bootstrap import DEFAULT_DB_URL, System, open_system, prepare_database
-from .calendar_admin import confirm_calendar_year
-from .calendar_store import set_day
-from .demo import DEMO_PASSWORD, DemoSummary
+from .calendar.holiday_table import set_day
 from .demo_case import run_demo_case
-from .errors import QiangjianError
+from .organisations.actors import Actor
+from .organisations.demo import DEMO_PASSWORD, DemoSummary
 from .scheduler import make_scheduler, sweep_once
-from .status import DayKind
+from .store.errors import QiangjianError
+from .store.status import DayKind
 
 
 def _print_logins(summary: DemoSummary) -> None:

@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .actors import Actor, actor_for
+from .actions.owner_actions import apply_for_verification, file_instruments
 from .bootstrap import System
-from .models import Case, Document, Instrument, Task, User
-from .owner_actions import apply_for_verification, file_instruments
-from .workdays import SHANGHAI, add_months
+from .calendar.workdays import SHANGHAI, add_months
+from .organisations.actors import Actor, actor_for
+from .store.models import Case, Document, Instrument, Task, User
 
 
 def _actor(session: Session, username: str) -> Actor:

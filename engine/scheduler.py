@@ -13,7 +13,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .bootstrap import System
-from .optimistic_timers import fire_next_due
+from .cases.optimistic_timers import fire_next_due
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.calendar_store import seed_calendar
-from engine.db import make_db_engine, make_sessionmaker
-from engine.demo import load_demo_data
-from engine.runtime import Engine
-from engine.schema import upgrade_database
-from engine.serializer import StateSerializer
-from engine.specs import SpecRegistry
+from engine.calendar.holiday_table import seed_calendar
+from engine.cases.runtime import Engine
+from engine.organisations.demo import load_demo_data
+from engine.rules.serializer import StateSerializer
+from engine.rules.specs import SpecRegistry
+from engine.store.db import make_db_engine, make_sessionmaker
+from engine.store.schema import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("QJ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

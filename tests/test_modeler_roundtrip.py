@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from engine import lint_sources
-from engine.specs import read_sources
+from engine.rules.specs import read_sources
 
 from .test_modeler_compat import ROOT, run_node_tool
 

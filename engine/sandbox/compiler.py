@@ -14,7 +14,8 @@ from typing import Literal, cast
 
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-from ..errors import ScriptError
+from engine.store.errors import ScriptError
+
 from .guards import DENIED_ATTRIBUTES
 from .instrument import instrument
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
-from ..errors import ScriptBudgetExceeded, ScriptError
+from engine.store.errors import ScriptBudgetExceeded, ScriptError
+
 from .budget import Budget, BudgetExceeded, Meter, enter, leave
 from .compiler import Mode, compile_text
 from .guards import GUARDS

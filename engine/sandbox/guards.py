@@ -20,7 +20,8 @@ from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack
 from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
-from ..errors import ScriptError
+from engine.store.errors import ScriptError
+
 from .limits import (
     CHECKED_INPLACE,
     SIZED_METHODS,

@@ -18,7 +18,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-from ..errors import ScriptError
+from engine.store.errors import ScriptError
+
 from .budget import Budget
 from .compiler import SCRIPT_FILENAME
 from .environment import SandboxEnvironment

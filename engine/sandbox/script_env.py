@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .. import orgs
-from ..errors import ScriptError
-from ..workdays import DIAGRAM_FUNCTION_NAMES, SHANGHAI, WorkdayCalendar, calendar_functions
+from engine.calendar.workdays import DIAGRAM_FUNCTION_NAMES, SHANGHAI, WorkdayCalendar, calendar_functions
+from engine.organisations import orgs
+from engine.store.errors import ScriptError
 
 DOCUMENT_KINDS = {"verification_certificate": "JD", "result_notice": "TZ", "calibration_certificate": "JZ"}
 INSTRUMENT_STATUSES = {"in_use", "out_of_use"}

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from engine.actors import Actor, actor_for
-from engine.models import Case, Organisation, SpecVersion, Task, User
+from engine.organisations.actors import Actor, actor_for
+from engine.store.models import Case, Organisation, SpecVersion, Task, User
 
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
 _numbers = itertools.count(900_001)

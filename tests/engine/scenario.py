@@ -16,12 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor, actor_for
-from engine.models import AuditEntry, Case, Document, Instrument, Organisation, Task, User
-from engine.owner_actions import apply_for_verification, file_instruments
-from engine.timers import fire_due_timers
-
-from ..conftest import make_engine
+from engine.actions.owner_actions import apply_for_verification, file_instruments
+from engine.cases.timers import fire_due_timers
+from engine.organisations.actors import Actor, actor_for
+from engine.store.models import AuditEntry, Case, Document, Instrument, Organisation, Task, User
+from tests.conftest import make_engine
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 

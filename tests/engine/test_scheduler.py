@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import event, select
 
-from engine.actors import Actor
 from engine.bootstrap import System
-from engine.models import AuditEntry, Organisation
+from engine.organisations.actors import Actor
+from engine.rules.specs import read_sources
 from engine.scheduler import make_scheduler, sweep_once
-from engine.specs import read_sources
+from engine.store.models import AuditEntry, Organisation
 
 TINY = Path(__file__).resolve().parent.parent / "bpmn" / "tiny"
 

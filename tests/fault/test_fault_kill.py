@@ -13,8 +13,7 @@ import pytest
 
 from bench.common import scratch_database
 from bench.fault_kill import run_fault_test
-
-from ..conftest import PG_URL, REQUIRE_PG, postgres_available
+from tests.conftest import PG_URL, REQUIRE_PG, postgres_available
 
 KILLS = 3
 

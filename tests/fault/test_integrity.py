@@ -21,11 +21,10 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.integrity import check_integrity
-from engine.db import make_db_engine, make_sessionmaker
-from engine.models import AuditEntry, Case, Document, Instrument, Task
-
-from ..conftest import PG_URL, Database, FakeClock
-from ..engine.scenario import Scenario, instrument, passing_result
+from engine.store.db import make_db_engine, make_sessionmaker
+from engine.store.models import AuditEntry, Case, Document, Instrument, Task
+from tests.conftest import PG_URL, Database, FakeClock
+from tests.engine.scenario import Scenario, instrument, passing_result
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
 

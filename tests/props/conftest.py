@@ -39,10 +39,9 @@ from engine import (
     prepare_database,
     save_filter,
 )
+from tests.conftest import PG_URL, FakeClock, make_db_engine
 from web import create_app
 from web.system import get_system
-
-from ..conftest import PG_URL, FakeClock, make_db_engine
 
 settings.register_profile(
     "ci", max_examples=int(os.environ.get("QJ_PROPS_EXAMPLES", "20")), derandomize=True, deadline=None,

@@ -11,10 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import prepare_database
+from tests.conftest import FakeClock
 from web import create_app
 from web.system import get_system
-
-from ..conftest import FakeClock
 
 # Browser fixtures are defined once here so every module shares one Playwright session.
 from .browser import browser, live_server, page  # noqa: F401

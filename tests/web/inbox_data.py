@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from tests.engine.inbox_world import actor, add_task, add_user
 from web.system import get_system
-
-from ..engine.inbox_world import actor, add_task, add_user
 
 ROWS = (  # name, spec, title, due, county, type, owner, claimed by
     ("overdue_fuel", "verify", "检定并出具结果", "2026-09-25T23:59:59+08:00", "210181", "fuel_dispenser",

@@ -10,10 +10,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from engine import AuditEntry, Case, Document, Instrument, SavedFilter, Task, prepare_database
+from tests.conftest import Database, FakeClock
 from web import create_app
 from web.system import get_system
-
-from ..conftest import Database, FakeClock
 
 OWNER = ("xinmin_gas", "demo1234")
 HANDLER = ("xinmin_institute", "demo1234")

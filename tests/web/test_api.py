@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 from sqlalchemy import select
 
 from engine import Instrument, Organisation, Task, User, actor_for, apply_for_verification, file_instruments
-from engine.owner_actions import NOT_AN_ASSESSING_DEPARTMENT
+from engine.actions.owner_actions import NOT_AN_ASSESSING_DEPARTMENT
 from web.api import CROSS_SITE_BASIC
 from web.openapi import openapi_path
 from web.system import get_system

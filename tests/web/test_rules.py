@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import AuditEntry, User, drafts, live_sources
-from engine.models import RuleFileRevision
+from engine.store.models import RuleFileRevision
 from web.system import get_system
 
 from .conftest import Auth, csrf_token

@@ -15,10 +15,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from engine import Actor, AuditEntry, Case, Organisation, Task
+from tests.engine.sandbox.test_script_budget import _sources
 from web import create_app
 from web.system import get_system
 
-from ..engine.test_script_budget import _sources
 from .conftest import Auth
 
 INSTITUTE = ("shenyang_institute", "demo1234")

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import Case, Task, reassign_tasks
+from tests.engine.inbox_world import add_user
 from web.system import get_system
 
-from ..engine.inbox_world import add_user
 from .conftest import csrf_token
 from .test_task_page import DISPENSER, _actor, _application, _complete, _form_state, _input_tag, _returned_filing
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import Instrument, Task, User, actor_for, apply_for_verification, file_instruments, reassign_tasks
+from tests.engine.inbox_world import add_user
 from web.system import get_system
 
-from ..engine.inbox_world import add_user
 from .conftest import csrf_token
 
 DISPENSER = {"name": "燃油加油机", "model": "DJY-222", "serial_no": "W-1", "instrument_type": "fuel_dispenser",
