@@ -65,7 +65,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.actions.owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
-from engine.bootstrap import BPMN_DIR, System
+from engine.bootstrap import System, rules_dir
 from engine.calendar.holiday_table import load_calendar
 from engine.calendar.workdays import SHANGHAI, WorkdayCalendar, calendar_functions
 from engine.organisations import orgs
@@ -247,8 +247,8 @@ class RawDriver:
 
     def __init__(self, cal: WorkdayCalendar, ids: RoutingIds) -> None:
         parser = ClockedParser()
-        parser.add_bpmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.bpmn")))
-        parser.add_dmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.dmn")))
+        parser.add_bpmn_files(sorted(str(p) for p in rules_dir().glob("*.bpmn")))
+        parser.add_dmn_files(sorted(str(p) for p in rules_dir().glob("*.dmn")))
         self.specs = {pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid))
                       for pid in (FILING, VERIFICATION_REQUEST)}
         self.ids = ids

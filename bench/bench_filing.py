@@ -45,7 +45,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from engine.actions.owner_actions import FILING, file_instruments
-from engine.bootstrap import BPMN_DIR, System
+from engine.bootstrap import System, rules_dir
 from engine.calendar.holiday_table import load_calendar
 from engine.calendar.workdays import SHANGHAI
 from engine.organisations.actors import Actor, actor_for
@@ -113,8 +113,8 @@ class Raw:
 
     def __init__(self, system: System) -> None:
         parser = ClockedParser()
-        parser.add_bpmn_files([str(BPMN_DIR / "filing.bpmn")])
-        parser.add_dmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.dmn")))
+        parser.add_bpmn_files([str(rules_dir() / "filing.bpmn")])
+        parser.add_dmn_files(sorted(str(p) for p in rules_dir().glob("*.dmn")))
         self.spec, self.subprocess_specs = parser.get_spec(FILING), parser.get_subprocess_specs(FILING)
         with system.sessions() as s:
             from engine.organisations import orgs

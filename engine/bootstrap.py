@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,9 +20,10 @@ from .rules.serializer import StateSerializer
 from .rules.specs import SpecRegistry
 from .sandbox import Budget
 from .store.db import make_db_engine, make_sessionmaker
+from .store.errors import NotFound
 from .store.schema import upgrade_database
 
-BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+RULES_PACKAGE = "qiangjian_rules"  # the repository's bpmn/, shipped in the wheel under this name (see setup.py)
 DEFAULT_DB_URL = "sqlite:///instance/qiangjian.sqlite"
 
 
@@ -66,14 +68,35 @@ def open_system(
     return System(db, make_sessionmaker(db), make_sessionmaker(db, write=False), engine)
 
 
-def prepare_database(system: System, bpmn_dir: Path = BPMN_DIR, demo: bool = False) -> DemoSummary | None:
-    """Migrate, seed the calendar (last year to next year), install the rule files, and optionally the demo."""
+def rules_dir() -> Path:
+    """The directory of rule files installed at start: QIANGJIAN_RULES_DIR, else the copy shipped in the package.
+
+    The shipped copy is the checkout's bpmn/ itself in an editable install, so edits there are seen directly.
+    """
+    configured = os.environ.get("QIANGJIAN_RULES_DIR")
+    if configured:
+        if not Path(configured).is_dir():
+            raise NotFound(f"QIANGJIAN_RULES_DIR={configured!r} is not a directory")
+        return Path(configured)
+    spec = importlib.util.find_spec(RULES_PACKAGE)
+    # A folder of data without __init__.py: a namespace package, whose locations may include an import hook's.
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
+    raise NotFound(f"the rule files are not installed (package {RULES_PACKAGE}); set QIANGJIAN_RULES_DIR")
+
+
+def prepare_database(system: System, bpmn_dir: Path | None = None, demo: bool = False) -> DemoSummary | None:
+    """Migrate, seed the calendar (last year to next year), install the rule files, and optionally the demo.
+
+    The rule files come from ``bpmn_dir``, by default ``rules_dir()``.
+    """
     upgrade_database(system.db)
     now = system.engine.clock()
     summary = None
     with system.sessions() as session, session.begin():
         seed_calendar(session, range(now.year - 1, now.year + 2), now)
-        install_directory(session, system.engine.registry, bpmn_dir, now)
+        install_directory(session, system.engine.registry, bpmn_dir or rules_dir(), now)
         if demo:
             summary = load_demo_data(session)
     return summary

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+
+from engine.bootstrap import rules_dir
 from engine.cli import main
 
 
@@ -26,3 +29,15 @@ def test_admin_confirms_a_provisional_year_from_the_command_line(tmp_path, capsy
     assert "2027 confirmed; deadlines recomputed for 0 cases" in capsys.readouterr().out
     assert main(["--db", url, "set-day", "2027-01-04", "workday"]) == 2  # a Monday cannot be a make-up day
     assert "weekday" in capsys.readouterr().err.lower()
+
+
+def test_rule_files_come_from_the_package_unless_the_setting_names_a_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("QIANGJIAN_RULES_DIR", raising=False)
+    assert (rules_dir() / "filing.bpmn").is_file()  # the shipped qiangjian_rules: bpmn/ in an editable install
+    copy = shutil.copytree(rules_dir(), tmp_path / "rules")
+    monkeypatch.setenv("QIANGJIAN_RULES_DIR", str(copy))
+    assert rules_dir() == copy
+    assert main(["--db", f"sqlite:///{tmp_path / 'a.sqlite'}", "init-db"]) == 0
+    monkeypatch.setenv("QIANGJIAN_RULES_DIR", str(tmp_path / "missing"))
+    assert main(["--db", f"sqlite:///{tmp_path / 'b.sqlite'}", "init-db"]) == 2
+    assert "QIANGJIAN_RULES_DIR" in capsys.readouterr().err

@@ -2,10 +2,13 @@
 
 Nothing is copied into the repository and no CDN is used: government networks are often offline. Only
 the files listed here are reachable; anything else, or a missing ``node_modules``, answers 404.
+The folder is QIANGJIAN_VENDOR_DIR, else ``node_modules`` in the working directory (where ``npm ci`` put it
+when run next to package.json, as ./run.sh does); an installed wheel carries no npm files.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,6 @@ from flask import Blueprint, abort, send_from_directory
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 BPMN_JS = "bpmn-js/dist"
 DMN_JS = "dmn-js/dist"
 DMN_CSS = ("diagram-js", "dmn-js-shared", "dmn-js-drd", "dmn-js-decision-table", "dmn-js-decision-table-controls",
@@ -38,4 +40,9 @@ def file(filename: str) -> Any:
     """One allow-listed file from node_modules."""
     if filename not in ALLOWED:
         abort(404)
-    return send_from_directory(NODE_MODULES, filename, max_age=MAX_AGE)
+    return send_from_directory(vendor_dir(), filename, max_age=MAX_AGE)
+
+
+def vendor_dir() -> Path:
+    """The npm ``node_modules`` folder served from, as an absolute path (a relative one would be the package's)."""
+    return Path(os.environ.get("QIANGJIAN_VENDOR_DIR", "node_modules")).resolve()

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from engine import Case, Task, TaskStatus, file_instruments
 from web.shared.system import get_system
-from web.shared.vendor import NODE_MODULES
+from web.shared.vendor import vendor_dir
 
 from ..api.test_api import DISPENSER
 from .test_tasks import _actor, _application
@@ -189,7 +189,7 @@ def test_task_page_links_to_the_case_page(app, client, auth):
 
 
 def test_vendor_serves_the_allow_listed_npm_files_only(client):
-    if not (NODE_MODULES / "bpmn-js").exists():
+    if not (vendor_dir() / "bpmn-js").exists():
         if os.environ.get("QJ_REQUIRE_NODE") == "1":
             pytest.fail("QJ_REQUIRE_NODE=1 but node_modules/bpmn-js is missing (run npm ci)")
         pytest.skip("node_modules/bpmn-js is missing (npm ci not run); the vendor files are not served")
