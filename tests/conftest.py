@@ -67,8 +67,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def postgres_available() -> bool:
+    """True when PG_URL answers; a server that answers without PG_URL's database gets it created first."""
+    if _answers(PG_URL):
+        return True
+    server, name = PG_URL.rsplit("/", 1)
+    if not _answers(server + "/postgres"):
+        return False
+    admin = make_db_engine(server + "/postgres").execution_options(isolation_level="AUTOCOMMIT")
     try:
-        db = make_db_engine(PG_URL)
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return _answers(PG_URL)
+
+
+def _answers(url: str) -> bool:
+    try:
+        db = make_db_engine(url)
         with db.connect() as conn:
             conn.execute(text("select 1"))
         db.dispose()
