@@ -299,11 +299,11 @@ def test_every_http_error_is_json_in_chinese(app, client):
 
 
 def test_basic_auth_with_an_unknown_username_checks_a_hash_too(client, monkeypatch):
-    import web.shared.auth
+    import web.shared.credentials
 
     checked: list[str] = []
-    real = web.shared.auth.check_password_hash
-    monkeypatch.setattr(web.shared.auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    real = web.shared.credentials.check_password_hash
+    monkeypatch.setattr(web.shared.credentials, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
     assert client.get("/api/tasks", auth=("shenyang_institute", "wrong")).status_code == 401
     assert client.get("/api/tasks", auth=("nobody", "wrong")).status_code == 401
     assert len(checked) == 2
