@@ -31,6 +31,7 @@ ALLOWED = frozenset({
     *(f"{DMN_JS}/assets/{name}.css" for name in DMN_CSS),
     f"{DMN_JS}/assets/dmn-font/css/dmn.css",
     *(f"{DMN_JS}/assets/dmn-font/font/dmn.{ext}" for ext in ("woff2", "woff", "ttf", "eot", "svg")),
+    "echarts/dist/echarts.min.js",  # the managers' figures (Chinese is ECharts' built-in language)
 })
 MAX_AGE = 24 * 3600  # versioned by package-lock.json; a day of caching is plenty on an intranet
 

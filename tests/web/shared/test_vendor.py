@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from web.shared.vendor import vendor_dir
 
 CSS = "bpmn-js/dist/assets/bpmn-js.css"
@@ -27,3 +31,15 @@ def test_the_default_vendor_folder_is_node_modules_in_the_working_directory(tmp_
     monkeypatch.delenv("QIANGJIAN_VENDOR_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     assert vendor_dir() == tmp_path.resolve() / "node_modules"
+
+
+def test_the_chart_library_from_npm_is_served(client, monkeypatch):
+    """ECharts (package.json) draws the managers' figures; served like bpmn-js, from the npm install."""
+    monkeypatch.delenv("QIANGJIAN_VENDOR_DIR", raising=False)
+    if not (vendor_dir() / "echarts/dist/echarts.min.js").exists():
+        if os.environ.get("QJ_REQUIRE_NODE") == "1":
+            pytest.fail("QJ_REQUIRE_NODE=1 but node_modules/echarts is missing (run npm ci)")
+        pytest.skip("node_modules/echarts is missing (npm ci not run)")
+    with client.get("/vendor/echarts/dist/echarts.min.js") as answer:
+        assert answer.status_code == 200 and b"echarts" in answer.data[:5000].lower()
+    assert client.get("/vendor/echarts/dist/echarts.js").status_code == 404  # only the minified build
