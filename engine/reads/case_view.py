@@ -20,7 +20,7 @@ from engine.organisations.actors import Actor
 from engine.organisations.orgs import visible_org_ids
 from engine.store.errors import CalendarError, NotFound
 from engine.store.models import AuditEntry, Case, Document, Instrument, Organisation, SpecVersion, Task, User
-from engine.store.status import CaseStatus, Role, TaskStatus
+from engine.store.status import LIVE_CASE_STATUSES, Role, TaskStatus
 
 from .diagram_marks import activity_ids, activity_marks, process_diagram, process_name
 from .queries import case_documents, case_history, case_tasks
@@ -76,7 +76,7 @@ def case_view(session: Session, engine: CaseSource, case_id: int, actor: Actor) 
     forms = {t.spec_name: version.forms[t.form] for t in tasks if t.form in version.forms}
     org_ids = {t.organisation_id for t in tasks} | {case.owner_org_id} | _audit_org_ids(history)
     org_ids |= {u.organisation_id for u in people.values()}
-    running = case.status == CaseStatus.RUNNING.value
+    running = case.status in LIVE_CASE_STATUSES  # a suspended case's deadline still runs
     left = working_days_left(session, engine, case.deadline_at) if running else None
     return CaseView(
         case=case, owner=session.get(Organisation, case.owner_org_id) if case.owner_org_id else None,
