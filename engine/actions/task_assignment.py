@@ -115,9 +115,9 @@ def reassign_tasks(session: Session, engine: Engine, task_ids: Iterable[str], to
     audit: list[dict[str, Any]] = []
     for task_id in ids:
         task, number = _entry(found, task_id)
-        reason = _reassign_refusal(session, task, target.id)
-        if reason is not None:
-            skipped.append(Skipped(task_id, number, reason))
+        refusal = _reassign_refusal(session, task, target.id)
+        if refusal is not None:
+            skipped.append(Skipped(task_id, number, refusal))
             continue
         assert task is not None
         done.append(task_id)
