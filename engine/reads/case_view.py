@@ -72,7 +72,8 @@ def case_view(session: Session, engine: CaseSource, case_id: int, actor: Actor) 
     overdue = [t.id for t in tasks if t.status == TaskStatus.READY.value and t.due_at is not None and t.due_at < now]
     marks = activity_marks(engine.load_case(session, case), activity_ids(diagram), overdue)
     history = case_history(session, case_id)
-    people = _people(session, {e.actor_id for e in history} | {t.completed_by_id for t in tasks})
+    assignees = {(e.after or {}).get("assignee_id") for e in history if e.action == "task_reassigned"}
+    people = _people(session, {e.actor_id for e in history} | {t.completed_by_id for t in tasks} | assignees)
     forms = {t.spec_name: version.forms[t.form] for t in tasks if t.form in version.forms}
     org_ids = {t.organisation_id for t in tasks} | {case.owner_org_id} | _audit_org_ids(history)
     org_ids |= {u.organisation_id for u in people.values()}
