@@ -1,8 +1,8 @@
 """Managers act on a stuck case: reassign its task, retry it after an error, suspend and resume, terminate.
 
-Only a manager whose organisation is one the case involves (its owner, an organisation with a task on it)
-or above one (``orgs.visible_org_ids``) may act, and each action needs a reason, kept in its audit entry.
-A caller that shows the case's version on a form passes it back: a change in between is a ``Conflict``.
+Only a manager whose organisation handles the case (has or had a task on it) or is above one that does
+(``orgs.visible_org_ids``) may act, and each action needs a reason, kept in its audit entry. A caller
+that shows the case's version on a form passes it back: a change in between is a ``Conflict``.
 
 - Suspending stops people, not the clock: a suspended case's tasks cannot be claimed or completed, but its
   timers keep firing and escalating, because the 7 working days are a legal deadline (Notice 一.（四）2) that
@@ -264,10 +264,13 @@ def _controlled(session: Session, actor: Actor, case_id: int, expected_version: 
 
 
 def _involved(session: Session, row: Case) -> set[int]:
-    """The case's owner and every organisation that has (or had) a task on it."""
+    """The organisations that have (or had) a task on the case; its owner only while it has none (a case
+    parked at its start). The owner is the applicant, not a handler: its county bureau acts on the owner's
+    cases only through the organisations that handle them."""
     ids = set(session.scalars(select(Task.organisation_id).where(Task.case_id == row.id).distinct()))
-    ids.add(row.owner_org_id)
     ids.discard(None)
+    if not ids and row.owner_org_id is not None:
+        ids.add(row.owner_org_id)
     return cast(set[int], ids)
 
 
