@@ -20,7 +20,7 @@ from engine.organisations.actors import Actor
 from engine.organisations.orgs import visible_org_ids
 from engine.store.errors import CalendarError, NotFound
 from engine.store.models import AuditEntry, Case, Document, Instrument, Organisation, SpecVersion, Task, User
-from engine.store.status import LIVE_CASE_STATUSES, Role, TaskStatus
+from engine.store.status import LIVE_CASE_STATUSES, CaseStatus, Role, TaskStatus
 
 from .diagram_marks import activity_ids, activity_marks, process_diagram, process_name
 from .queries import case_documents, case_history, case_tasks
@@ -71,6 +71,8 @@ def case_view(session: Session, engine: CaseSource, case_id: int, actor: Actor) 
     now = engine.clock()
     overdue = [t.id for t in tasks if t.status == TaskStatus.READY.value and t.due_at is not None and t.due_at < now]
     marks = activity_marks(engine.load_case(session, case), activity_ids(diagram), overdue)
+    if case.status == CaseStatus.TERMINATED.value:  # its state stays as it was stopped: nothing waits any more
+        marks = {element: mark for element, mark in marks.items() if mark == "completed"}
     history = case_history(session, case_id)
     assignees = {(e.after or {}).get("assignee_id") for e in history if e.action == "task_reassigned"}
     people = _people(session, {e.actor_id for e in history} | {t.completed_by_id for t in tasks} | assignees)
