@@ -32,7 +32,7 @@ from engine.store.errors import Conflict, InvalidTransition, NotAllowed, NotFoun
 from engine.store.models import AuditEntry, Case, SpecVersion, Task, User
 from engine.store.status import CaseStatus, Role, TaskStatus
 
-from .task_assignment import BulkResult, reassign_tasks
+from .task_assignment import ALREADY_ASSIGNED, BulkResult, reassign_tasks
 
 MAX_REASON = 2000
 CASE_SUSPENDED, CASE_RESUMED, CASE_RETRIED, CASE_TERMINATED = (
@@ -157,7 +157,7 @@ def reassign_case_task(session: Session, engine: Engine, case_id: int, task_id: 
         raise InvalidTransition("该任务已办结或不属于本案件，请刷新后查看")
     result = reassign_tasks(session, engine, [task_id], to_user_id, actor, reason=text,
                             within=visible_org_ids(session, cast(int, actor.organisation_id)))
-    if result.skipped and result.skipped[0].reason != "already_assigned":
+    if result.skipped and result.skipped[0].reason != ALREADY_ASSIGNED:
         raise InvalidTransition("任务刚被他人认领或已办结，请刷新后再转办")
     return result
 
