@@ -12,7 +12,7 @@ from engine.calendar.holiday_table import confirm_year
 from engine.cases.runtime import Engine
 from engine.organisations.actors import Actor
 from engine.store.models import Case
-from engine.store.status import CaseStatus
+from engine.store.status import LIVE_CASE_STATUSES
 
 
 def confirm_calendar_year(
@@ -25,7 +25,7 @@ def confirm_calendar_year(
     engine.forget_calendar()
     moved = []
     cases = session.scalars(
-        select(Case).where(Case.status == CaseStatus.RUNNING.value, Case.deadline_provisional.is_(True))
+        select(Case).where(Case.status.in_(LIVE_CASE_STATUSES), Case.deadline_provisional.is_(True))
     ).all()
     for case in cases:
         if engine.recompute_deadline(session, case.id, actor):

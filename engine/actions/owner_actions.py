@@ -16,7 +16,7 @@ from engine.rules.filing_limits import check_instrument_count
 from engine.store.bounds import MAX_CASE_TITLE
 from engine.store.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from engine.store.models import Case, Instrument, Organisation
-from engine.store.status import CaseStatus, OrgKind, Role
+from engine.store.status import LIVE_CASE_STATUSES, OrgKind, Role
 
 FILING = "filing"
 VERIFICATION_REQUEST = "verification_request"
@@ -93,7 +93,7 @@ def _application(session: Session, *, actor: Actor, owner_org_id: int, instrumen
         raise ValidationFailed({"assessing_org_id": [NOT_AN_ASSESSING_DEPARTMENT]})
     subject = f"instrument:{instrument.id}"
     running = session.scalar(select(Case.number).where(
-        Case.subject == subject, Case.status == CaseStatus.RUNNING.value))
+        Case.subject == subject, Case.status.in_(LIVE_CASE_STATUSES)))
     if running is not None:
         raise InvalidTransition(f"instrument {instrument.serial_no} already has a running application {running}")
     data = {

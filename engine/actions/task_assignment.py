@@ -7,7 +7,7 @@ before anything is written. Every reassignment writes an audit row, as every eng
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -82,8 +82,11 @@ def _claim_refusal(task: Task | None, actor: Actor) -> str | None:
 
 
 def reassign_tasks(session: Session, engine: Engine, task_ids: Iterable[str], to_user_id: int,
-                   actor: Actor) -> BulkResult:
-    """Assign open tasks of the supervisor's organisation to a colleague who has each task's role.
+                   actor: Actor, reason: str | None = None, within: Collection[int] | None = None) -> BulkResult:
+    """Assign open tasks to a colleague of the tasks' organisation who has each task's role.
+
+    ``within`` are the organisations the actor may reassign for (default: the actor's own; a manager acting on
+    a stuck case passes the organisations under theirs); ``reason`` is kept in the audit entry.
 
     :raises NotAllowed: the actor is not a supervisor (role manager); the colleague is of another
         organisation, inactive, or lacks the role of one of the tasks; a task belongs to another organisation.
@@ -91,17 +94,20 @@ def reassign_tasks(session: Session, engine: Engine, task_ids: Iterable[str], to
     """
     if Role.MANAGER.value not in actor.roles or actor.organisation_id is None:
         raise NotAllowed("只有监督管理人员可以转办任务")
+    scope = set(within) if within is not None else {actor.organisation_id}
     target = session.get(User, to_user_id)
     if target is None:
         raise NotFound(f"找不到要转办的同事（用户 {to_user_id}）")
-    if target.organisation_id != actor.organisation_id or not target.active:
+    if target.organisation_id not in scope or not target.active:
         raise NotAllowed("只能转办给本单位在岗人员")
     ids = _unique(task_ids)
     found = _load(session, ids)
     target_roles = actor_for(target).roles
     for row, _number in found.values():
-        if row.organisation_id != actor.organisation_id:
+        if row.organisation_id not in scope:
             raise NotAllowed(f"任务「{row.title}」不属于本单位")
+        if row.organisation_id != target.organisation_id:
+            raise NotAllowed(f"只能转办给任务「{row.title}」所属单位的在岗人员")
         if row.role not in target_roles and row.status == TaskStatus.READY.value:
             raise NotAllowed(f"{target.display_name} 没有办理「{row.title}」所需的角色")
     done: list[str] = []
@@ -109,16 +115,17 @@ def reassign_tasks(session: Session, engine: Engine, task_ids: Iterable[str], to
     audit: list[dict[str, Any]] = []
     for task_id in ids:
         task, number = _entry(found, task_id)
-        reason = _reassign_refusal(session, task, target.id)
-        if reason is not None:
-            skipped.append(Skipped(task_id, number, reason))
+        refusal = _reassign_refusal(session, task, target.id)
+        if refusal is not None:
+            skipped.append(Skipped(task_id, number, refusal))
             continue
         assert task is not None
         done.append(task_id)
         audit.append({"case_id": task.case_id, "task_id": task_id, "actor_id": actor.user_id,
                       "actor": actor.username, "action": "task_reassigned", "at": engine.clock(),
                       "before": {"assignee_id": task.assignee_id},
-                      "after": {"task": task.spec_name, "assignee_id": target.id}})
+                      "after": {"task": task.spec_name, "assignee_id": target.id}
+                      | ({"reason": reason} if reason else {})})
     if audit:
         session.connection().execute(_INSERT_AUDIT, audit)
     return BulkResult(tuple(done), tuple(skipped))

@@ -74,3 +74,11 @@ def check_not_parked(row: Case) -> None:
     """Refuse to act on a case parked in error (InvalidTransition, 409)."""
     if row.status == CaseStatus.ERROR.value:
         raise InvalidTransition(f"case {row.number} is parked in error after a failed rule")
+
+
+def check_not_halted(row: Case) -> None:
+    """Refuse to claim or complete a task of a suspended or terminated case (InvalidTransition, 409)."""
+    if row.status == CaseStatus.SUSPENDED.value:
+        raise InvalidTransition(f"案件 {row.number} 已被管理人员暂停办理，恢复办理前不能认领或办理其中的任务")
+    if row.status == CaseStatus.TERMINATED.value:
+        raise InvalidTransition(f"案件 {row.number} 已终止，不能再认领或办理")

@@ -33,7 +33,7 @@ from engine.store.errors import Conflict, InvalidTransition, ScriptError
 from engine.store.models import Case
 from engine.store.models import Task as TaskRow
 
-from .case_parking import check_not_parked, park_case
+from .case_parking import check_not_halted, check_not_parked, park_case
 from .core import CaseRef, EngineCore
 from .instance import CaseInstance
 from .rights import check_may_act
@@ -71,6 +71,7 @@ def compute_completion(
     """Validate ``data`` and run the step in memory; diagram code reads through ``session``, nothing is written."""
     check_may_act(task_row, actor)
     check_not_parked(row)
+    check_not_halted(row)
     check_instrument_count(data)
     if expected_version is not None and expected_version != row.version:
         raise Conflict(f"case {row.number} changed (version {row.version}, you saw {expected_version})")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.organisations.actors import Actor
 from engine.store.errors import NotFound, ScriptError
 from engine.store.models import Case
+from engine.store.status import LIVE_CASE_STATUSES
 
 from .core import EngineCore
 from .optimistic_step import StepOutcome, read_session, runs_unlocked
@@ -81,6 +82,8 @@ def fire_case_timers(engine: EngineCore, session: Session, case_id: int, now: da
     row = session.get(Case, case_id)
     if row is None:
         raise NotFound(f"case {case_id} does not exist")
+    if row.status not in LIVE_CASE_STATUSES:  # terminated, completed or parked meanwhile: nothing fires
+        return 0
     return save_timers(engine, session, row, compute_timers(engine, session, row, now))
 
 

@@ -24,6 +24,7 @@ from engine.store.models import Task as TaskRow
 
 from . import optimistic_start, optimistic_step, optimistic_timers
 from .case_migration import SpecDiffs, blockers, migrate
+from .case_parking import check_not_halted
 from .core import CaseRef, EngineCore
 from .recompute import rebase_deadline
 from .rights import check_may_act
@@ -135,6 +136,7 @@ class Engine(EngineCore):
         """Assign an open task of the actor's group to the actor."""
         task_row, row = self.load_task(session, task_id)
         check_may_act(task_row, actor)
+        check_not_halted(row)
         if task_row.assignee_id == actor.user_id:
             return
         result = session.execute(

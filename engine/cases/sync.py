@@ -94,7 +94,10 @@ def _task_values(row: Case, task: HumanTask, now: datetime) -> dict[str, Any]:
 
 
 def _sync_case_row(row: Case, instance: CaseInstance, facts: dict[str, Any], now: datetime) -> None:
-    row.status = (CaseStatus.COMPLETED if instance.completed else CaseStatus.RUNNING).value
+    if instance.completed:
+        row.status = CaseStatus.COMPLETED.value
+    elif row.status != CaseStatus.SUSPENDED.value:  # a timer firing on a suspended case does not resume it
+        row.status = CaseStatus.RUNNING.value
     row.next_timer_at = None if instance.completed else instance.next_timer_at
     row.deadline_at = parse_iso(facts.get("deadline"))
     row.deadline_provisional = bool(facts.get("deadline_provisional", False))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.store.errors import Conflict, ScriptError
 from engine.store.models import AuditEntry, Case
-from engine.store.status import CaseStatus
+from engine.store.status import LIVE_CASE_STATUSES, CaseStatus
 
 from .case_parking import failure_message
 
@@ -35,7 +35,8 @@ class FiresTimers(Protocol):
 def due_case_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
     """Ids of cases with a timer due at ``now``, earliest first."""
     query = (
-        select(Case.id).where(Case.next_timer_at <= now)
+        # The status guard keeps a terminated (or parked) case asleep even if a row still names a time.
+        select(Case.id).where(Case.next_timer_at <= now, Case.status.in_(LIVE_CASE_STATUSES))
         .order_by(Case.next_timer_at).limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":

@@ -20,7 +20,7 @@ from engine.organisations.actors import Actor
 from engine.organisations.orgs import visible_org_ids
 from engine.store.errors import CalendarError, NotFound
 from engine.store.models import AuditEntry, Case, Document, Instrument, Organisation, SpecVersion, Task, User
-from engine.store.status import CaseStatus, Role, TaskStatus
+from engine.store.status import LIVE_CASE_STATUSES, CaseStatus, Role, TaskStatus
 
 from .diagram_marks import activity_ids, activity_marks, process_diagram, process_name
 from .queries import case_documents, case_history, case_tasks
@@ -71,12 +71,15 @@ def case_view(session: Session, engine: CaseSource, case_id: int, actor: Actor) 
     now = engine.clock()
     overdue = [t.id for t in tasks if t.status == TaskStatus.READY.value and t.due_at is not None and t.due_at < now]
     marks = activity_marks(engine.load_case(session, case), activity_ids(diagram), overdue)
+    if case.status == CaseStatus.TERMINATED.value:  # its state stays as it was stopped: nothing waits any more
+        marks = {element: mark for element, mark in marks.items() if mark == "completed"}
     history = case_history(session, case_id)
-    people = _people(session, {e.actor_id for e in history} | {t.completed_by_id for t in tasks})
+    assignees = {(e.after or {}).get("assignee_id") for e in history if e.action == "task_reassigned"}
+    people = _people(session, {e.actor_id for e in history} | {t.completed_by_id for t in tasks} | assignees)
     forms = {t.spec_name: version.forms[t.form] for t in tasks if t.form in version.forms}
     org_ids = {t.organisation_id for t in tasks} | {case.owner_org_id} | _audit_org_ids(history)
     org_ids |= {u.organisation_id for u in people.values()}
-    running = case.status == CaseStatus.RUNNING.value
+    running = case.status in LIVE_CASE_STATUSES  # a suspended case's deadline still runs
     left = working_days_left(session, engine, case.deadline_at) if running else None
     return CaseView(
         case=case, owner=session.get(Organisation, case.owner_org_id) if case.owner_org_id else None,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.organisations.actors import Actor
 from engine.store.errors import NotFound
 from engine.store.models import AuditEntry, Case, Document, Instrument, Organisation, SpecVersion, Task
-from engine.store.status import CaseStatus, OrgKind, TaskStatus
+from engine.store.status import LIVE_CASE_STATUSES, OrgKind, TaskStatus
 
 from .inbox_filters import InboxFilter, inbox_statement, load_rows
 from .source import CaseSource
@@ -26,14 +26,15 @@ def inbox(session: Session, actor: Actor, limit: int = 50, offset: int = 0) -> S
 
 
 def overdue_cases(session: Session, now: datetime, org_ids: set[int] | None = None) -> Sequence[Case]:
-    """Running cases with an open task past its due time (at ``org_ids`` if given), most overdue first."""
+    """Running (or suspended: their clock runs on) cases with an open task past its due time (at ``org_ids``
+    if given), most overdue first."""
     late = select(Task.case_id, func.min(Task.due_at).label("due")).where(
         Task.status == TaskStatus.READY.value, Task.due_at < now)
     if org_ids is not None:
         late = late.where(Task.organisation_id.in_(org_ids))
     late_sub = late.group_by(Task.case_id).subquery()
     query = (select(Case).join(late_sub, late_sub.c.case_id == Case.id)
-             .where(Case.status == CaseStatus.RUNNING.value).order_by(late_sub.c.due))
+             .where(Case.status.in_(LIVE_CASE_STATUSES)).order_by(late_sub.c.due))
     return session.scalars(query).all()
 
 

@@ -9,6 +9,13 @@ class CaseStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     ERROR = "error"
+    SUSPENDED = "suspended"  # a manager paused the work; its legal deadline still runs (case_control)
+    TERMINATED = "terminated"  # a manager ended it; its tasks were cancelled, its timers disarmed
+
+
+# Cases whose deadlines still run: a suspended case's timers keep firing and escalating (DOMAIN: suspension
+# does not stop the 7-working-day clock; only an extension the owner agreed moves it).
+LIVE_CASE_STATUSES = (CaseStatus.RUNNING.value, CaseStatus.SUSPENDED.value)
 
 
 class TaskStatus(StrEnum):

@@ -136,6 +136,9 @@ ROUTES |= {
     "rule_migration.move": (_page("POST", lambda i: f"/rules/versions/{i['version_id']}/migrate",
                                   lambda i: {"case_id": i["case"]}), {**POLICY_ONLY, "policy": 302}),
     "rule_migration.undo": (_page("POST", lambda i: "/rules/migrations/999/undo"), {**POLICY_ONLY, "policy": 302}),
+    # Managers at the handling organisation or above it (tests/web/managers/test_case_actions.py).
+    "case_actions.act": (_page("POST", lambda i: f"/manage/cases/{i['case']}/suspend", lambda i: {"reason": "督办"}),
+                         {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 302}),
     # Administrators (every attempt; see test_sign_in_guard.py) and managers (their organisation's accounts).
     "sign_in_log.failures": (_page("GET", lambda i: "/admin/sign-ins"),
                              {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}),

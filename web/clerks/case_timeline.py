@@ -21,9 +21,12 @@ ACTIONS = {
     "deadline_changed": "期限变更", "notify": "通知", "issue_document": "出具文书",
     "register_instruments": "登记台账", "set_instrument_status": "台账状态变更", "task_claimed": "认领",
     "task_released": "退回", "task_reassigned": "转办", "script_failed": "规则出错，案件暂停",
-    "timer_failed": "定时器出错，案件暂停",
+    "timer_failed": "定时器出错，案件暂停", "case_suspended": "暂停办理", "case_resumed": "恢复办理",
+    "case_retried": "重试", "case_terminated": "终止案件",
 }
-CASE_STATUS = {"running": "办理中", "completed": "已办结", "error": "异常"}
+CASE_STATUS = {"running": "办理中", "completed": "已办结", "error": "异常", "suspended": "已暂停",
+               "terminated": "已终止"}
+MANAGER_ACTIONS = ("case_suspended", "case_resumed", "case_retried", "case_terminated")
 INSTRUMENT_STATUS = {"in_use": "在用", "out_of_use": "停止使用"}
 SYSTEM_ACTORS = {"scheduler": "系统（定时器）", "system": "系统"}
 DEADLINE_REASONS = {"calendar_year_confirmed": "节假日安排公布，按正式日历重算"}
@@ -104,8 +107,14 @@ def _describe(view: CaseView, entry: AuditEntry) -> str:
         case "task_completed":
             data = _task_data(view, after)
             return _task_title(view, after.get("task")) + (f" — {data}" if data else "")
-        case "task_claimed" | "task_released" | "task_reassigned":
+        case "task_claimed" | "task_released":
             return _task_title(view, after.get("task"))
+        case "task_reassigned":
+            person = view.people.get(after.get("assignee_id") or 0)
+            text = _task_title(view, after.get("task")) + (f" → {person.display_name}" if person else "")
+            return text + (f"；理由：{after['reason']}" if after.get("reason") else "")
+        case action if action in MANAGER_ACTIONS:
+            return f"理由：{after.get('reason', '')}"
         case "script_failed" | "timer_failed":
             return str(after.get("error", ""))
         case "timer_fired":

@@ -7,7 +7,16 @@ from typing import Any
 
 from flask import Blueprint, g, render_template
 
-from engine import INSTRUMENT_TYPES, SHANGHAI, CaseStatus, TaskStatus, case_document, case_view
+from engine import (
+    INSTRUMENT_TYPES,
+    SHANGHAI,
+    CaseStatus,
+    TaskStatus,
+    case_controls,
+    case_document,
+    case_view,
+    suspension,
+)
 
 from ..shared import DOCUMENT_KINDS, ROLE_NAMES, get_session, get_system, login_required
 from .case_timeline import CASE_STATUS, extension_history, parked_message, timeline
@@ -20,7 +29,8 @@ MARKS = {"completed": "已完成", "current": "办理中", "overdue": "已逾期
 @login_required
 def detail(case_id: int) -> Any:
     """The case page; 404 unless the user's organisation is involved in the case or supervises one that is."""
-    view = case_view(get_session(), get_system().engine, case_id, g.actor)
+    session = get_session()
+    view = case_view(session, get_system().engine, case_id, g.actor)
     now = get_system().engine.clock()
     open_tasks = [t for t in view.tasks if t.status == TaskStatus.READY.value]
     diagram = {"xml": view.diagram, "marks": view.marks, "labels": MARKS, "roles": ROLE_NAMES}
@@ -29,7 +39,8 @@ def detail(case_id: int) -> Any:
         status=CASE_STATUS.get(view.case.status, view.case.status),
         events=timeline(view), extensions=extension_history(view), open_tasks=open_tasks, diagram=diagram,
         overdue=_overdue(view.case.deadline_at, now, view.case.status), kinds=DOCUMENT_KINDS, marks=MARKS, now=now,
-        parked=parked_message(view),
+        parked=parked_message(view), suspended=suspension(session, view.case),
+        controls=case_controls(session, g.actor, case_id),  # the managers' panel, None for everyone else
     )
 
 
@@ -49,4 +60,5 @@ def document(case_id: int, number: str) -> Any:
 
 
 def _overdue(deadline: datetime | None, now: datetime, status: str) -> bool:
-    return deadline is not None and status == CaseStatus.RUNNING.value and deadline < now
+    live = (CaseStatus.RUNNING.value, CaseStatus.SUSPENDED.value)  # a suspended case's deadline still runs
+    return deadline is not None and status in live and deadline < now

@@ -19,6 +19,7 @@ from engine import (
     NotAllowed,
     NotFound,
     Task,
+    TaskStatus,
     ValidationFailed,
     claim_tasks,
     colleagues,
@@ -32,7 +33,7 @@ from engine import (
     save_filter,
 )
 
-from ..shared import form_id, get_session, get_system, login_required, same_site_referrer, write_session
+from ..shared import explain, form_id, get_session, get_system, login_required, same_site_referrer, write_session
 from .inbox_params import (
     DUE_NAMES,
     back_url,
@@ -164,7 +165,10 @@ def _lost(task_id: str, exc: Exception, messages: dict[type[Exception], str]) ->
     task = session.get(Task, task_id)
     if task is None or not g.actor.can_work_on(task.role, task.organisation_id):
         raise exc
-    flash(next(text for kind, text in messages.items() if isinstance(exc, kind)), "error")
+    message = next(text for kind, text in messages.items() if isinstance(exc, kind))
+    if isinstance(exc, InvalidTransition) and task.status == TaskStatus.READY.value:
+        message = explain(exc).detail  # the task is open but its case was suspended or terminated
+    flash(message, "error")
     return redirect(_back(leaving=task_id))
 
 

@@ -23,6 +23,7 @@ from engine import (
     ValidationFailed,
     case_error_message,
     due_window,
+    get_case,
     task_form,
 )
 
@@ -32,6 +33,7 @@ from ..shared import (
     build_fields,
     clean_values,
     compact,
+    explain,
     form_id,
     get_session,
     get_system,
@@ -48,6 +50,7 @@ from .facts import case_facts
 from .taken_task import keep_input
 
 ROW_NUMBER = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²".isdigit() is True but int("²") fails
+HALTED = (CaseStatus.SUSPENDED, CaseStatus.TERMINATED)  # a manager stopped the case: completion refused
 
 
 @login_required
@@ -110,6 +113,13 @@ def _complete(view: TaskForm, values: Values, version: int | None) -> Any:
         return _page(view, values, errors=exc.errors, version=version, status=422)
     except Conflict:
         return _after_conflict(view, values)
+    except InvalidTransition as exc:  # the case was suspended or terminated: keep what was typed, say why
+        get_session().rollback()
+        if get_case(get_session(), view.case.id).status not in HALTED:
+            raise
+        save_draft(g.user.id, view.task.id, values, get_system().engine.clock(), version=version)
+        flash(explain(exc).detail, "error")
+        return redirect(url_for("tasks.detail", task_id=view.task.id))
     if ref.status == CaseStatus.ERROR:  # a rule failed: the step was discarded; keep what was typed
         save_draft(g.user.id, view.task.id, values, get_system().engine.clock(), version=ref.version)
         flash(f"未办结：{ref.error_message}", "error")
@@ -141,5 +151,6 @@ def _page(view: TaskForm, values: Values, *, errors: dict[str, list[str]] | None
         state=state, version=shown, conflict=conflict, draft=draft,
         draft_outdated=draft is not None and shown != view.case.version,
         parked_message=case_error_message(get_session(), view.case.id) if parked else None,
+        suspended=view.case.status == CaseStatus.SUSPENDED,
     )
     return page, status

@@ -1,0 +1,145 @@
+"""Managers act on a case from its page: the panel, 403s, the reason beside its field, the audit, the banner."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine import Case, Organisation, Task, TaskStatus, User
+from web.shared.system import get_system
+
+from ..clerks.test_tasks import _application
+from ..conftest import csrf_token
+
+REASON = "检定机构长期未受理，督促办理"
+
+
+def _post(client, case_id: int, action: str, **data: str):
+    token = csrf_token(client, f"/cases/{case_id}")
+    version = _case(client.application, case_id).version
+    return client.post(f"/manage/cases/{case_id}/{action}",
+                       data={"csrf_token": token, "_version": str(version), **data})
+
+
+def _case(app, case_id: int) -> Case:
+    with app.app_context(), get_system().sessions() as s:
+        case = s.get(Case, case_id)
+        s.expunge(case)
+        return case
+
+
+def _open_task(app, case_id: int) -> Task:
+    with app.app_context(), get_system().sessions() as s:
+        task = s.scalars(select(Task).where(Task.case_id == case_id, Task.status == TaskStatus.READY.value)).one()
+        s.expunge(task)
+        return task
+
+
+@pytest.mark.parametrize(("username", "panel"), [
+    ("shenyang_bureau", True), ("liaoning_bureau", True),
+    ("shenyang_institute", False), ("xinmin_gas", False), ("xinmin_bureau", False),
+])
+def test_the_panel_is_shown_only_to_managers_who_may_act(app, client, auth, username, panel):
+    case_id = _application(app)
+    auth.login(username)
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert ('id="case-control"' in html) is panel
+
+
+@pytest.mark.parametrize("username", ["shenyang_institute", "dalian_bureau", "xinmin_bureau", "xinmin_gas"])
+def test_others_are_refused_with_403(app, client, auth, username):
+    case_id = _application(app)
+    auth.login(username)
+    assert client.get(f"/manage/cases/{case_id}/suspend").status_code == 403
+    token = csrf_token(client, "/")
+    response = client.post(f"/manage/cases/{case_id}/terminate", data={"csrf_token": token, "reason": REASON})
+    assert response.status_code == 403
+    assert _case(app, case_id).status == "running"
+
+
+@pytest.mark.parametrize(("reason", "message"), [("   ", "请填写理由"), ("理" * 2001, "理由不能超过 2000 字")])
+def test_a_missing_or_long_reason_is_shown_beside_the_field(app, client, auth, reason, message):
+    case_id = _application(app)
+    auth.login("shenyang_bureau")
+    response = _post(client, case_id, "suspend", reason=reason)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'<p class="field-error" id="reason-suspend-error">{message}' in html
+    assert 'aria-describedby="reason-suspend-error"' in html
+    assert _case(app, case_id).status == "running"
+
+
+def test_a_missing_clerk_is_shown_beside_the_field(app, client, auth):
+    case_id = _application(app)
+    task = _open_task(app, case_id)
+    auth.login("shenyang_bureau")
+    response = _post(client, case_id, "reassign", task_id=task.id, to_user="", reason=REASON)
+    assert response.status_code == 400
+    assert f'id="to-user-{task.id}-error">请选择转办给哪位办理人' in response.get_data(as_text=True)
+
+
+def test_a_post_without_csrf_is_refused(app, client, auth):
+    case_id = _application(app)
+    auth.login("shenyang_bureau")
+    assert client.post(f"/manage/cases/{case_id}/suspend", data={"reason": REASON}).status_code == 400
+    assert _case(app, case_id).status == "running"
+
+
+def test_suspend_shows_the_banner_and_the_audit_then_resume(app, client, auth):
+    case_id = _application(app)
+    auth.login("shenyang_bureau")
+    response = _post(client, case_id, "suspend", reason=REASON)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case_id}")
+    auth.login("shenyang_institute")  # everyone who sees the case sees the banner
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="case-suspended"' in html and REASON in html and "法定期限照常计算" in html
+    assert "已暂停" in html and "暂停办理" in html and f"理由：{REASON}" in html
+    task = _open_task(app, case_id)
+    token = csrf_token(client, f"/cases/{case_id}")
+    refused = client.post(f"/tasks/{task.id}/claim", data={"csrf_token": token}, follow_redirects=True)
+    assert "已被管理人员暂停办理，恢复办理前不能认领或办理" in refused.get_data(as_text=True)
+    assert _open_task(app, case_id).assignee_id is None
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'id="case-suspended"' in page
+    version = _case(app, case_id).version
+    refused = client.post(f"/tasks/{task.id}", data={"csrf_token": token, "_version": str(version),
+                                                     "_action": "complete", "acceptance": "accept"},
+                          follow_redirects=True)
+    assert "已被管理人员暂停办理" in refused.get_data(as_text=True)
+    assert _open_task(app, case_id).id == task.id  # still open, nothing completed
+    auth.login("shenyang_bureau")
+    assert _post(client, case_id, "resume", reason="已督促，恢复办理").status_code == 302
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="case-suspended"' not in html and "恢复办理" in html and "理由：已督促，恢复办理" in html
+
+
+def test_reassign_by_full_name(app, client, auth):
+    case_id = _application(app)
+    with app.app_context(), get_system().sessions() as s, s.begin():
+        institute = s.scalars(select(Organisation.id).where(Organisation.code == "210100-institute")).one()
+        colleague = User(username="sy_clerk_2", display_name="欧阳明", password_hash="-",
+                         organisation_id=institute, roles="institute")
+        s.add(colleague)
+        s.flush()
+        colleague_id = colleague.id
+    task = _open_task(app, case_id)
+    auth.login("shenyang_bureau")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'<option value="{colleague_id}">欧阳明</option>' in html and "sy_clerk_2" not in html
+    response = _post(client, case_id, "reassign", task_id=task.id, to_user=str(colleague_id), reason=REASON)
+    assert response.status_code == 302
+    assert _open_task(app, case_id).assignee_id == colleague_id
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f"→ 欧阳明；理由：{REASON}" in html
+
+
+def test_terminate_asks_first_and_ends_the_case(app, client, auth):
+    case_id = _application(app)
+    auth.login("shenyang_bureau")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'data-confirm="终止后案件结束' in html and "shared/confirm.js" in html
+    assert _post(client, case_id, "terminate", reason="申请人撤回").status_code == 302
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "已终止" in html and "理由：申请人撤回" in html and 'id="case-control"' not in html
+    auth.login("shenyang_institute")
+    assert _case(app, case_id).number not in client.get("/tasks/").get_data(as_text=True)

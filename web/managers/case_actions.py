@@ -1,0 +1,86 @@
+"""Managers act on a stuck case: reassign its task, retry it after an error, suspend and resume, terminate.
+
+The case page (clerks' wing) shows the panel of these forms to a manager who may act on the case
+(``engine.case_controls``); each posts here with a required reason and the case version the manager saw. A
+refused form (no reason, too long, no clerk chosen) comes back on this wing's own page with the error beside
+the field; a done action returns to the case page, whose timeline shows the audit entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from engine import (
+    MAX_REASON,
+    CaseControls,
+    NotAllowed,
+    ValidationFailed,
+    case_controls,
+    get_case,
+    reassign_case_task,
+    resume_case,
+    retry_case,
+    suspend_case,
+    terminate_case,
+)
+
+from ..shared import form_id, get_session, get_system, login_required, write_session
+
+bp = Blueprint("case_actions", __name__, url_prefix="/manage/cases")
+
+ACTIONS = {"reassign": "转办任务", "retry": "重试", "suspend": "暂停办理", "resume": "恢复办理",
+           "terminate": "终止案件"}
+DONE = {"reassign": "任务已转办", "retry": "案件已恢复为办理中，可以重新办理当前任务", "suspend": "案件已暂停办理",
+        "resume": "案件已恢复办理", "terminate": "案件已终止"}
+NOT_ALLOWED = "只有案件所属单位或其上级单位的管理人员可以处理该案件"
+ROUTE = "/<id:case_id>/<any(reassign, retry, suspend, resume, terminate):action>"
+
+
+@bp.route(ROUTE, methods=["GET", "POST"])
+@login_required
+def act(case_id: int, action: str) -> Any:
+    """The action's own form (GET, or a refused POST with the errors beside the fields); a done POST goes back
+    to the case page."""
+    controls = _controls(case_id)
+    if request.method == "GET":
+        return _page(controls, action, {}, {})
+    values = {key: request.form.get(key, "") for key in ("reason", "task_id", "to_user", "to_current")}
+    try:
+        with write_session() as session:
+            _perform(session, action, case_id, values)
+    except ValidationFailed as exc:
+        get_session().rollback()
+        return _page(controls, action, values, exc.errors), 400
+    flash(DONE[action])
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+def _controls(case_id: int) -> CaseControls:
+    """What the manager may do with the case; anyone else gets 403 (NotAllowed)."""
+    controls = case_controls(get_session(), g.actor, case_id)
+    if controls is None:
+        raise NotAllowed(NOT_ALLOWED)
+    return controls
+
+
+def _perform(session: Any, action: str, case_id: int, values: dict[str, str]) -> None:
+    engine, actor, reason = get_system().engine, g.actor, values["reason"]
+    version = request.form.get("_version", type=form_id)
+    if action == "reassign":
+        to_user = request.form.get("to_user", type=form_id)
+        if to_user is None:
+            raise ValidationFailed({"to_user": ["请选择转办给哪位办理人"]})
+        reassign_case_task(session, engine, case_id, values["task_id"], to_user, reason, actor, version)
+    elif action == "retry":
+        retry_case(session, engine, case_id, reason, actor, version, to_current=values["to_current"] == "1")
+    else:
+        command = {"suspend": suspend_case, "resume": resume_case, "terminate": terminate_case}[action]
+        command(session, engine, case_id, reason, actor, version)
+
+
+def _page(controls: CaseControls, action: str, values: dict[str, str], errors: dict[str, list[str]]) -> str:
+    case = get_case(get_session(), controls.case_id)
+    return render_template("managers/case_actions/form.html", controls=controls, case=case, action=action,
+                           title=ACTIONS[action], values=values, errors=errors, max_reason=MAX_REASON)
