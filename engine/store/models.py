@@ -214,6 +214,8 @@ class Task(Base):
         # Claimed tasks only: "assignee_id IS NULL" (the group's unclaimed tasks) must not be answered from here.
         Index("ix_task_mine", "assignee_id", "status", "due_at", sqlite_where=CLAIMED, postgresql_where=CLAIMED),
         Index("ix_task_status_due", "status", "due_at"),
+        # Open tasks waiting at one step (the managers' stuck-cases tabs).
+        Index("ix_task_status_spec", "status", "spec_name", "case_id"),
     )
 
 
@@ -222,7 +224,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entry"
     # Sign-in failures of one username in a time window (the account lock) are found through this index.
-    __table_args__ = (Index("ix_audit_entry_action_actor_at", "action", "actor", "at"),)
+    # The stuck-cases page asks whether a case has any entry since a time: (case_id, at).
+    __table_args__ = (Index("ix_audit_entry_action_actor_at", "action", "actor", "at"),
+                      Index("ix_audit_entry_case_at", "case_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
