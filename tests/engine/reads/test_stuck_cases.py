@@ -50,11 +50,12 @@ def world(any_database, clock) -> World:
     d = sc.apply("xinmin_gas", ids[1])
     sc.at("2026-10-19T10:00:00+08:00")
     e = sc.apply("xinmin_gas", ids[2])
-    sc.complete(e, "accept_application", "shenyang_institute", {"acceptance": "refuse", "refusal_reason": "装置停用检修中"})
+    refusal = {"acceptance": "refuse", "refusal_reason": "装置停用检修中"}
+    sc.complete(e, "accept_application", "shenyang_institute", refusal)
     f = sc.received("xinmin_gas", ids[3], "shenyang_institute", "2026-10-19")
     sc.complete(f, "verify", "shenyang_institute", {
         "action": "propose_extension", "proposed_deadline": "2026-11-06", "extension_reason": "标准装置送修"})
-    c = sc.file("kangping_hospital", "210123", [instrument("XYJ-1", "sphygmomanometer", "medical_health", name="血压计")])
+    c = sc.file("kangping_hospital", "210123", [instrument("XYJ-1", "sphygmomanometer", "medical_health")])
     g = sc.file("xinmin_gas", "210181", [instrument("JYJ-009")])
     b = sc.file("wafangdian_hospital", "210281", [instrument("XYJ-2", "sphygmomanometer", "medical_health")])
     with sc.session() as s:
