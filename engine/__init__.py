@@ -62,7 +62,17 @@ from .reads.queries import (
     owner_cases,
 )
 from .reads.saved_filters import delete_filter, list_filters, save_filter
-from .reads.stuck_cases import StuckPage, StuckRow, StuckScope, stuck_counts, stuck_export, stuck_page, stuck_scope
+from .reads.stuck_cases import (
+    StuckChoices,
+    StuckPage,
+    StuckRow,
+    StuckScope,
+    stuck_choices,
+    stuck_counts,
+    stuck_export,
+    stuck_page,
+    stuck_scope,
+)
 from .reads.stuck_filter import STUCK_EXPORT_LIMIT, STUCK_TABS, StuckFilter
 from .reads.task_view import TaskForm, task_form
 from .rules.filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
@@ -200,6 +210,7 @@ __all__ = [
     "ScriptError",
     "Skipped",
     "SpecVersion",
+    "StuckChoices",
     "StuckFilter",
     "StuckPage",
     "StuckRow",
@@ -280,6 +291,7 @@ __all__ = [
     "seed_calendar",
     "session_user",
     "set_day",
+    "stuck_choices",
     "stuck_counts",
     "stuck_export",
     "stuck_page",

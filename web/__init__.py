@@ -1,8 +1,8 @@
 """Qiangjian's web application: server-rendered pages in zh-CN over the engine.
 
 ``create_app`` is the only place that wires anything; importing a module has no side effects. The pages
-are grouped by the people they serve, each wing a package: ``clerks``, ``owners``, ``rules`` (policy staff)
-and ``api``; what they share is in ``shared``. Wings never import each other.
+are grouped by the people they serve, each wing a package: ``clerks``, ``owners``, ``rules`` (policy staff),
+``managers`` and ``api``; what they share is in ``shared``. Wings never import each other.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import api, clerks, owners, rules
+from . import api, clerks, managers, owners, rules
 from .shared import auth, errors, headers, input_guard, sign_in_guard, sign_in_log, system, vendor
 
 csrf = CSRFProtect()
@@ -64,7 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sign_in_guard.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
-    for blueprint in (*clerks.BLUEPRINTS, *owners.BLUEPRINTS, *rules.BLUEPRINTS, vendor.bp, sign_in_log.bp):
+    for blueprint in (*clerks.BLUEPRINTS, *owners.BLUEPRINTS, *rules.BLUEPRINTS, *managers.BLUEPRINTS, vendor.bp, sign_in_log.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # Basic-auth scripts; api.authenticate checks cookie-session writes itself
