@@ -171,7 +171,7 @@ def _named(session: Session, raw: Sequence[Any], limits: WorkdayLimits) -> list[
     for (case_id, number, process_id, title, subject, kind, owner_id, status, step, acting_id, due) in raw:
         label = INSTRUMENT_TYPES.get(kind or "", "")
         name = instruments.get(_instrument_id(subject))
-        instrument = "，".join(x for x in (name, label) if x) or title
+        instrument = "，".join(dict.fromkeys(x for x in (name, label) if x)) or title
         rows.append(StuckRow(case_id, number, process_id, instrument, names.get(owner_id, "—"),
                              names.get(acting_id, "—"), step or "—", due, limits.days_late(due, cache), status))
     return rows

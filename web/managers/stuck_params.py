@@ -44,7 +44,7 @@ def _describe(errors: dict[str, list[str]]) -> list[str]:
 
 def stuck_url(flt: StuckFilter, endpoint: str = "managers.stuck") -> str:
     """The page (or an export) for ``flt``, page number included when not the first."""
-    params = flt.params()
+    params: dict[str, Any] = dict(flt.params())
     if flt.page > 1 and endpoint == "managers.stuck":
         params["page"] = str(flt.page)
     return url_for(endpoint, **params)
