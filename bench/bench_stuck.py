@@ -74,7 +74,8 @@ def _measure(system: object, username: str, repeat: int) -> None:
                   f"  ({page.total} rows)")
         started = time.perf_counter()
         rows = stuck_export(session, system.engine, scope, StuckFilter(tab="idle"))  # type: ignore[attr-defined]
-        print(f"  {username:16} export idle         {(time.perf_counter() - started) * 1000:7.1f} ms ({len(rows)} rows)")
+        took = (time.perf_counter() - started) * 1000
+        print(f"  {username:16} export idle         {took:7.1f} ms ({len(rows)} rows)")
 
 
 if __name__ == "__main__":

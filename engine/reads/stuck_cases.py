@@ -1,11 +1,14 @@
 """The managers' stuck cases: tabs with counts, one page of rows, and the export, all set-based.
 
 Scope is the manager's organisation and everything under it (``visible_org_ids``): a row is in scope when
-the organisation that must act, or the case's owner unit, is. Task tabs read open task rows of running
-cases by their plain columns (spec name, organisation, due time) joined to the case row; the idle tab asks
-whether the case has any audit entry since the limit (one index probe per case); nothing parses case JSON.
-Only the rows shown (a page, or an export of at most ``STUCK_EXPORT_LIMIT``) are then named: organisations and
-ledger instruments in one query each, and lateness counted per distinct due day.
+the organisation that must act, or the case's owner unit, is. Task tabs read open task rows by their plain
+columns (spec name, organisation, due time, and the copies of owner, county and process), answered from
+``ix_task_stuck`` alone, joined to the case's status only. Overdue means past the task's due time: every
+waiting step carries one, and the verification's is the legal deadline (7 working days or the agreed
+date). The idle tab asks whether the case has any audit entry since the limit (one index probe per case);
+nothing parses case JSON. Ids are sorted and paged first; only the rows shown (a page, or an export of at
+most ``STUCK_EXPORT_LIMIT``) are then read and named: organisations and ledger instruments in one query
+each, and lateness counted per distinct due day.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.organisations.catalogue import INSTRUMENT_TYPES
@@ -26,7 +29,7 @@ from engine.store.status import CaseStatus, OrgKind, TaskStatus
 from .source import CalendarSource, CaseSource
 from .stuck_filter import CASE_TABS, STUCK_EXPORT_LIMIT, STUCK_TABS, TAB_STEPS, StuckFilter, WorkdayLimits
 
-_DUE = func.coalesce(Task.due_at, Case.deadline_at)
+_DUE = Task.due_at
 _COLUMNS = (Case.id, Case.number, Case.process_id, Case.title, Case.subject, Case.instrument_type,
             Case.owner_org_id, Case.status, Task.title, Task.organisation_id, _DUE)
 
@@ -77,16 +80,16 @@ def stuck_page(session: Session, source: CalendarSource, scope: StuckScope, flt:
     limits = WorkdayLimits.at(source.calendar(session), source.clock())
     counts = stuck_counts(session, scope, flt, limits)
     query = _tab_query(scope, flt, limits).order_by(_DUE.is_(None), _DUE, Case.id, Task.id)
-    raw = session.execute(query.limit(flt.size + 1).offset(flt.offset)).all()
-    rows = _named(session, raw[:flt.size], limits)
-    return StuckPage(counts, rows, len(raw) > flt.size, counts[flt.tab])
+    ids = session.execute(query.limit(flt.size + 1).offset(flt.offset)).all()
+    rows = _named(session, _load(session, ids[:flt.size]), limits)
+    return StuckPage(counts, rows, len(ids) > flt.size, counts[flt.tab])
 
 
 def stuck_export(session: Session, source: CalendarSource, scope: StuckScope, flt: StuckFilter) -> list[StuckRow]:
     """Every row of ``flt.tab`` (filters applied, paging ignored), at most ``STUCK_EXPORT_LIMIT``, as on the page."""
     limits = WorkdayLimits.at(source.calendar(session), source.clock())
     query = _tab_query(scope, flt, limits).order_by(_DUE.is_(None), _DUE, Case.id, Task.id)
-    return _named(session, session.execute(query.limit(STUCK_EXPORT_LIMIT)).all(), limits)
+    return _named(session, _load(session, session.execute(query.limit(STUCK_EXPORT_LIMIT)).all()), limits)
 
 
 def stuck_counts(session: Session, scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> dict[str, int]:
@@ -103,7 +106,20 @@ def stuck_counts(session: Session, scope: StuckScope, flt: StuckFilter, limits: 
 
 def _tab_query(scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> Select[Any]:
     rows = _case_rows if flt.tab in CASE_TABS else _task_rows
-    return rows(select(*_COLUMNS), scope, flt, limits).where(_tab_condition(flt.tab, flt, limits))
+    return rows(select(Case.id, Task.id), scope, flt, limits).where(_tab_condition(flt.tab, flt, limits))
+
+
+def _load(session: Session, ids: Sequence[Any]) -> list[Any]:
+    """The shown rows' columns, in the order of ``ids`` ((case id, task id or None) pairs)."""
+    case_ids, task_ids = {c for c, _t in ids}, {t for _c, t in ids if t is not None}
+    found: dict[tuple[int, str | None], Any] = {}
+    for start in range(0, max(len(case_ids), 1), 5_000):
+        chunk = sorted(case_ids)[start:start + 5_000]
+        query = select(*_COLUMNS, Task.id).select_from(Case).outerjoin(
+            Task, and_(Task.case_id == Case.id, Task.id.in_(task_ids) if task_ids else false()))
+        for row in session.execute(query.where(Case.id.in_(chunk))):
+            found[(row[0], row[-1])] = row[:-1]
+    return [found[(c, t)] for c, t in ids if (c, t) in found]
 
 
 def _tab_condition(tab: str, flt: StuckFilter, limits: WorkdayLimits) -> ColumnElement[bool]:
@@ -122,28 +138,31 @@ def _task_rows(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: 
     """Open tasks of running cases, in scope and filtered."""
     query = query.select_from(Task).join(Case, Case.id == Task.case_id).where(
         Task.status == TaskStatus.READY.value, Case.status == CaseStatus.RUNNING.value)
-    return _filtered(query, scope, flt, limits)
+    return _filtered(query, scope, flt, limits, (Task.owner_org_id, Task.county_code, Task.case_process_id))
 
 
 def _case_rows(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> Select[Any]:
     """Cases with their open tasks (one row without a task when none is open), in scope and filtered."""
     query = query.select_from(Case).outerjoin(
         Task, and_(Task.case_id == Case.id, Task.status == TaskStatus.READY.value))
-    return _filtered(query, scope, flt, limits)
+    return _filtered(query, scope, flt, limits, (Case.owner_org_id, Case.county_code, Case.process_id))
 
 
-def _filtered(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> Select[Any]:
+def _filtered(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits,
+              facts: tuple[Any, Any, Any]) -> Select[Any]:
+    """``facts``: where the owner, county and process are read (the task row's copies for task tabs)."""
+    owner, county, process = facts
     if scope.org_ids is not None:
         ids = sorted(scope.org_ids)
-        query = query.where(or_(Task.organisation_id.in_(ids), Case.owner_org_id.in_(ids)))
+        query = query.where(or_(Task.organisation_id.in_(ids), owner.in_(ids)))
     if flt.city:
-        query = query.where(Case.county_code.in_(_counties_of(flt.city)))
+        query = query.where(county.in_(_counties_of(flt.city)))
     if flt.county:
-        query = query.where(Case.county_code == flt.county)
+        query = query.where(county == flt.county)
     if flt.institute:
         query = query.where(Task.organisation_id == flt.institute)
     if flt.process_id:
-        query = query.where(Case.process_id == flt.process_id)
+        query = query.where(process == flt.process_id)
     if flt.spec_name:
         query = query.where(Task.spec_name == flt.spec_name)
     if flt.age:

@@ -177,6 +177,9 @@ class Case(Base):
 
 
 CLAIMED = text("assignee_id IS NOT NULL")
+# Every column the stuck-cases counts read from a task (engine/reads/stuck_cases.py).
+STUCK_COLUMNS = ("status", "spec_name", "due_at", "organisation_id", "owner_org_id", "county_code", "case_process_id",
+                 "case_id")
 INBOX_COLUMNS = ("assignee_id", "created_at", "id", "spec_name", "case_process_id", "county_code", "instrument_type",
                  "owner_org_id", "case_number")
 
@@ -215,7 +218,7 @@ class Task(Base):
         Index("ix_task_mine", "assignee_id", "status", "due_at", sqlite_where=CLAIMED, postgresql_where=CLAIMED),
         Index("ix_task_status_due", "status", "due_at"),
         # Open tasks waiting at one step (the managers' stuck-cases tabs).
-        Index("ix_task_status_spec", "status", "spec_name", "case_id"),
+        Index("ix_task_stuck", *STUCK_COLUMNS),
     )
 
 
