@@ -7,6 +7,10 @@ cases spread over every institute, bureau and owner, due times from 10 days ago 
 audit entries per case aged 0–30 days. Timed in process (engine read model, no HTTP): ``stuck_page``
 (all eight counts and one page of 20) for the province and a city manager, per tab and with filters, and
 ``stuck_export`` of up to 10,000 rows. Targets (issue 10): page p95 < 200 ms, export < 2 s.
+
+First look (2026-12-07, SQLite, 2 shared cores, single runs, not yet a result): the eight counts took
+0.65–1.6 s and one page's ids 0.35–0.77 s (overdue: ix_task_status_due then a sort of ~16,000 rows; idle: a
+probe of ix_audit_entry_case_at per running case). NOT within the target yet; PostgreSQL not measured.
 """
 
 from __future__ import annotations
