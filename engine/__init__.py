@@ -76,6 +76,18 @@ from .reads.queries import (
     owner_cases,
 )
 from .reads.saved_filters import delete_filter, list_filters, save_filter
+from .reads.stuck_cases import (
+    StuckChoices,
+    StuckPage,
+    StuckRow,
+    StuckScope,
+    stuck_choices,
+    stuck_counts,
+    stuck_export,
+    stuck_page,
+    stuck_scope,
+)
+from .reads.stuck_filter import STUCK_EXPORT_LIMIT, STUCK_TABS, StuckFilter
 from .reads.task_view import TaskForm, task_form
 from .rules.filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
 from .rules.lint import CALENDAR_FUNCTIONS, Problem, lint_sources
@@ -208,12 +220,19 @@ __all__ = [
     "SIGN_IN_FAILED",
     "SIGN_IN_LOCKED",
     "SORTS",
+    "STUCK_EXPORT_LIMIT",
+    "STUCK_TABS",
     "SavedDraft",
     "SavedFilter",
     "ScriptBudgetExceeded",
     "ScriptError",
     "Skipped",
     "SpecVersion",
+    "StuckChoices",
+    "StuckFilter",
+    "StuckPage",
+    "StuckRow",
+    "StuckScope",
     "Suspension",
     "System",
     "Task",
@@ -295,6 +314,11 @@ __all__ = [
     "seed_calendar",
     "session_user",
     "set_day",
+    "stuck_choices",
+    "stuck_counts",
+    "stuck_export",
+    "stuck_page",
+    "stuck_scope",
     "suspend_case",
     "suspension",
     "sweep_once",

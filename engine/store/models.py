@@ -177,6 +177,9 @@ class Case(Base):
 
 
 CLAIMED = text("assignee_id IS NOT NULL")
+# Every column the stuck-cases counts read from a task (engine/reads/stuck_cases.py).
+STUCK_COLUMNS = ("status", "spec_name", "due_at", "organisation_id", "owner_org_id", "county_code", "case_process_id",
+                 "case_id")
 INBOX_COLUMNS = ("assignee_id", "created_at", "id", "spec_name", "case_process_id", "county_code", "instrument_type",
                  "owner_org_id", "case_number")
 
@@ -214,6 +217,8 @@ class Task(Base):
         # Claimed tasks only: "assignee_id IS NULL" (the group's unclaimed tasks) must not be answered from here.
         Index("ix_task_mine", "assignee_id", "status", "due_at", sqlite_where=CLAIMED, postgresql_where=CLAIMED),
         Index("ix_task_status_due", "status", "due_at"),
+        # Open tasks waiting at one step (the managers' stuck-cases tabs).
+        Index("ix_task_stuck", *STUCK_COLUMNS),
     )
 
 
@@ -222,7 +227,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entry"
     # Sign-in failures of one username in a time window (the account lock) are found through this index.
-    __table_args__ = (Index("ix_audit_entry_action_actor_at", "action", "actor", "at"),)
+    # The stuck-cases page asks whether a case has any entry since a time: (case_id, at).
+    __table_args__ = (Index("ix_audit_entry_action_actor_at", "action", "actor", "at"),
+                      Index("ix_audit_entry_case_at", "case_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)

@@ -142,6 +142,12 @@ ROUTES |= {
     # Administrators (every attempt; see test_sign_in_guard.py) and managers (their organisation's accounts).
     "sign_in_log.failures": (_page("GET", lambda i: "/admin/sign-ins"),
                              {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}),
+    # Managers only (each refusal audited); the others are refused whatever their organisation.
+    "managers.stuck": (_page("GET", lambda i: "/manage/stuck"), {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}),
+    "managers.stuck_xlsx": (_page("GET", lambda i: "/manage/stuck.xlsx"),
+                            {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}),
+    "managers.stuck_csv": (_page("GET", lambda i: "/manage/stuck.csv"),
+                           {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}),
 }
 UNGUARDED = {"static", "vendor.file"}  # served files (the vendor route serves an allow-list from node_modules)
 

@@ -1,12 +1,15 @@
-"""The managers' wing: what managers do across the organisations they oversee, e.g. acting on a stuck case.
+"""The managers' wing: what managers do across the organisations they oversee: the stuck cases with exports,
+and acting on a stuck case.
 
 The rest of web uses only ``BLUEPRINTS``. Imports ``web.shared`` and ``engine`` only.
 """
 
 from __future__ import annotations
 
-from . import case_actions
+from flask import Blueprint
 
-BLUEPRINTS = [case_actions.bp]
+from . import case_actions, stuck
+
+BLUEPRINTS: tuple[Blueprint, ...] = (stuck.bp, case_actions.bp)
 
 __all__ = ["BLUEPRINTS"]

@@ -1,0 +1,86 @@
+"""Stuck-cases latency with 100,000 running cases: counts of every tab plus one page, and a 10,000-row export.
+
+Usage: python -m bench.bench_stuck [--db URL] [--tasks 100000] [--repeat 30]
+
+The world is bench_inbox's (demo organisations, 600 owner units, ``--tasks`` open tasks with their running
+cases spread over every institute, bureau and owner, due times from 10 days ago to 20 days ahead) plus three
+audit entries per case aged 0–30 days. Timed in process (engine read model, no HTTP): ``stuck_page``
+(all eight counts and one page of 20) for the province and a city manager, per tab and with filters, and
+``stuck_export`` of up to 10,000 rows. Targets (issue 10): page p95 < 200 ms, export < 2 s.
+
+First look (2026-12-07, SQLite, 2 shared cores, single runs, not yet a result): the eight counts took
+0.65–1.6 s and one page's ids 0.35–0.77 s (overdue: ix_task_status_due then a sort of ~16,000 rows; idle: a
+probe of ix_audit_entry_case_at per running case). NOT within the target yet; PostgreSQL not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from engine import AuditEntry, Case, StuckFilter, stuck_export, stuck_page, stuck_scope, utc_now
+from engine.organisations.orgs import get_user_by_username
+
+from .common import Clock, fresh_system, percentile
+from .inbox_rows import bulk_insert, prepare_world, real_states
+
+CASES: list[tuple[str, dict[str, object]]] = [
+    ("overdue", {}), ("escalations", {"tab": "escalations"}), ("applications", {"tab": "applications"}),
+    ("idle 5", {"tab": "idle"}), ("error", {"tab": "error"}), ("overdue age>=3", {"age": 3}),
+    ("filings county", {"tab": "filings", "county": "210181"}), ("page 50", {"page": 50}),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default=None)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    clock = Clock(utc_now())
+    system, scratch = fresh_system(args.db, clock)
+    try:
+        with system.sessions() as session, session.begin():
+            world = prepare_world(session, real_states(system), owners=600, seed=7)
+        bulk_insert(system, world, args.tasks, group_share=0.02, now=clock.now, seed=11)
+        _audit(system, clock.now)
+        print(f"bench_stuck: database {system.db.dialect.name}, {args.tasks} open tasks")
+        for username in ("liaoning_bureau", "shenyang_bureau"):
+            _measure(system, username, args.repeat)
+    finally:
+        scratch.close()
+
+
+def _audit(system: object, now: object) -> None:
+    rnd = random.Random(5)
+    with system.sessions() as session, session.begin():  # type: ignore[attr-defined]
+        ids = session.scalars(select(Case.id)).all()
+        rows = [{"case_id": i, "actor": "bench", "action": "step", "at": now - timedelta(days=rnd.uniform(0, 30))}
+                for i in ids for _ in range(3)]
+        for start in range(0, len(rows), 20_000):
+            session.execute(insert(AuditEntry), rows[start:start + 20_000])
+
+
+def _measure(system: object, username: str, repeat: int) -> None:
+    with system.sessions() as session:  # type: ignore[attr-defined]
+        scope = stuck_scope(session, get_user_by_username(session, username).organisation_id)
+        for name, params in CASES:
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                page = stuck_page(session, system.engine, scope, StuckFilter(**params))  # type: ignore[arg-type, attr-defined]
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"  {username:16} {name:18} p50 {percentile(times, 50):7.1f} ms  p95 {percentile(times, 95):7.1f} ms"
+                  f"  ({page.total} rows)")
+        started = time.perf_counter()
+        rows = stuck_export(session, system.engine, scope, StuckFilter(tab="idle"))  # type: ignore[attr-defined]
+        took = (time.perf_counter() - started) * 1000
+        print(f"  {username:16} export idle         {took:7.1f} ms ({len(rows)} rows)")
+
+
+if __name__ == "__main__":
+    main()

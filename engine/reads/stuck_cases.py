@@ -1,0 +1,240 @@
+"""The managers' stuck cases: tabs with counts, one page of rows, and the export, all set-based.
+
+Scope is the manager's organisation and everything under it (``visible_org_ids``): a row is in scope when
+the organisation that must act, or the case's owner unit, is. Task tabs read open task rows by their plain
+columns (spec name, organisation, due time, and the copies of owner, county and process), answered from
+``ix_task_stuck`` alone, joined to the case's status only. Overdue means past the task's due time: every
+waiting step carries one, and the verification's is the legal deadline (7 working days or the agreed
+date). The idle tab asks whether the case has any audit entry since the limit (one index probe per case);
+nothing parses case JSON. Ids are sorted and paged first; only the rows shown (a page, or an export of at
+most ``STUCK_EXPORT_LIMIT``) are then read and named: organisations and ledger instruments in one query
+each, and lateness counted per distinct due day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.organisations.catalogue import INSTRUMENT_TYPES
+from engine.organisations.orgs import visible_org_ids
+from engine.store.models import AuditEntry, Case, Instrument, Organisation, SpecVersion, Task
+from engine.store.status import CaseStatus, OrgKind, TaskStatus
+
+from .source import CalendarSource, CaseSource
+from .stuck_filter import CASE_TABS, STUCK_EXPORT_LIMIT, STUCK_TABS, TAB_STEPS, StuckFilter, WorkdayLimits
+
+_DUE = Task.due_at
+_COLUMNS = (Case.id, Case.number, Case.process_id, Case.title, Case.subject, Case.instrument_type,
+            Case.owner_org_id, Case.status, Task.title, Task.organisation_id, _DUE)
+
+
+@dataclass(frozen=True)
+class StuckScope:
+    """The organisations a manager oversees; ``org_ids`` None = all of them (the province)."""
+
+    org_id: int
+    org_ids: frozenset[int] | None
+
+
+@dataclass(frozen=True)
+class StuckRow:
+    """One line: the case, its instrument and owner, the step waiting and who must act, how late."""
+
+    case_id: int
+    case_number: str
+    process_id: str
+    instrument: str
+    owner: str
+    acting_org: str
+    step: str
+    due_at: datetime | None
+    days_late: int
+    case_status: str
+
+
+@dataclass(frozen=True)
+class StuckPage:
+    """The tab counts, one page of rows of the chosen tab, and whether a next page exists."""
+
+    counts: dict[str, int]
+    rows: Sequence[StuckRow]
+    has_next: bool
+    total: int
+
+
+def stuck_scope(session: Session, org_id: int) -> StuckScope:
+    """The organisations a manager at ``org_id`` oversees (theirs and every one below)."""
+    ids = visible_org_ids(session, org_id)
+    everything = session.scalar(select(func.count()).select_from(Organisation))
+    return StuckScope(org_id, None if len(ids) >= (everything or 0) else frozenset(ids))
+
+
+def stuck_page(session: Session, source: CalendarSource, scope: StuckScope, flt: StuckFilter) -> StuckPage:
+    """Counts of every tab and one page of ``flt.tab``, most overdue first."""
+    limits = WorkdayLimits.at(source.calendar(session), source.clock())
+    counts = stuck_counts(session, scope, flt, limits)
+    query = _tab_query(scope, flt, limits).order_by(_DUE.is_(None), _DUE, Case.id, Task.id)
+    ids = session.execute(query.limit(flt.size + 1).offset(flt.offset)).all()
+    rows = _named(session, _load(session, ids[:flt.size]), limits)
+    return StuckPage(counts, rows, len(ids) > flt.size, counts[flt.tab])
+
+
+def stuck_export(session: Session, source: CalendarSource, scope: StuckScope, flt: StuckFilter) -> list[StuckRow]:
+    """Every row of ``flt.tab`` (filters applied, paging ignored), at most ``STUCK_EXPORT_LIMIT``, as on the page."""
+    limits = WorkdayLimits.at(source.calendar(session), source.clock())
+    query = _tab_query(scope, flt, limits).order_by(_DUE.is_(None), _DUE, Case.id, Task.id)
+    return _named(session, _load(session, session.execute(query.limit(STUCK_EXPORT_LIMIT)).all()), limits)
+
+
+def stuck_counts(session: Session, scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> dict[str, int]:
+    """Rows per tab with the page's filters: the task tabs in one query, each case tab in one more."""
+    conditions = [func.count().filter(_tab_condition(tab, flt, limits)).label(tab)
+                  for tab in STUCK_TABS if tab not in CASE_TABS]
+    query = _task_rows(select(*conditions), scope, flt, limits)
+    counts = {k: int(v or 0) for k, v in session.execute(query).one()._mapping.items()}
+    for tab in CASE_TABS:
+        counted = _case_rows(select(func.count()), scope, flt, limits).where(_tab_condition(tab, flt, limits))
+        counts[tab] = int(session.scalar(counted) or 0)
+    return {tab: counts[tab] for tab in STUCK_TABS}
+
+
+def _tab_query(scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> Select[Any]:
+    rows = _case_rows if flt.tab in CASE_TABS else _task_rows
+    return rows(select(Case.id, Task.id), scope, flt, limits).where(_tab_condition(flt.tab, flt, limits))
+
+
+def _load(session: Session, ids: Sequence[Any]) -> list[Any]:
+    """The shown rows' columns, in the order of ``ids`` ((case id, task id or None) pairs)."""
+    case_ids, task_ids = {c for c, _t in ids}, {t for _c, t in ids if t is not None}
+    found: dict[tuple[int, str | None], Any] = {}
+    for start in range(0, max(len(case_ids), 1), 5_000):
+        chunk = sorted(case_ids)[start:start + 5_000]
+        query = select(*_COLUMNS, Task.id).select_from(Case).outerjoin(
+            Task, and_(Task.case_id == Case.id, Task.id.in_(task_ids) if task_ids else false()))
+        for row in session.execute(query.where(Case.id.in_(chunk))):
+            found[(row[0], row[-1])] = row[:-1]
+    return [found[(c, t)] for c, t in ids if (c, t) in found]
+
+
+def _tab_condition(tab: str, flt: StuckFilter, limits: WorkdayLimits) -> ColumnElement[bool]:
+    if tab == "overdue":
+        return _DUE < limits.now
+    if tab == "error":
+        return Case.status == CaseStatus.ERROR.value
+    if tab == "idle":
+        since = limits.older_than(flt.idle_days)
+        recent = exists().where(AuditEntry.case_id == Case.id, AuditEntry.at >= since)
+        return and_(Case.status == CaseStatus.RUNNING.value, ~recent)
+    return Task.spec_name == TAB_STEPS[tab]
+
+
+def _task_rows(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> Select[Any]:
+    """Open tasks of running cases, in scope and filtered."""
+    query = query.select_from(Task).join(Case, Case.id == Task.case_id).where(
+        Task.status == TaskStatus.READY.value, Case.status == CaseStatus.RUNNING.value)
+    return _filtered(query, scope, flt, limits, (Task.owner_org_id, Task.county_code, Task.case_process_id))
+
+
+def _case_rows(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> Select[Any]:
+    """Cases with their open tasks (one row without a task when none is open), in scope and filtered."""
+    query = query.select_from(Case).outerjoin(
+        Task, and_(Task.case_id == Case.id, Task.status == TaskStatus.READY.value))
+    return _filtered(query, scope, flt, limits, (Case.owner_org_id, Case.county_code, Case.process_id))
+
+
+def _filtered(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits,
+              facts: tuple[Any, Any, Any]) -> Select[Any]:
+    """``facts``: where the owner, county and process are read (the task row's copies for task tabs)."""
+    owner, county, process = facts
+    if scope.org_ids is not None:
+        ids = sorted(scope.org_ids)
+        query = query.where(or_(Task.organisation_id.in_(ids), owner.in_(ids)))
+    if flt.city:
+        query = query.where(county.in_(_counties_of(flt.city)))
+    if flt.county:
+        query = query.where(county == flt.county)
+    if flt.institute:
+        query = query.where(Task.organisation_id == flt.institute)
+    if flt.process_id:
+        query = query.where(process == flt.process_id)
+    if flt.spec_name:
+        query = query.where(Task.spec_name == flt.spec_name)
+    if flt.age:
+        query = query.where(_DUE < limits.older_than(flt.age))
+    return query
+
+
+def _counties_of(city_region: str) -> Select[tuple[str]]:
+    city = select(Organisation.id).where(Organisation.kind == OrgKind.CITY_BUREAU.value,
+                                         Organisation.region_code == city_region)
+    return select(Organisation.region_code).where(Organisation.kind == OrgKind.COUNTY_BUREAU.value,
+                                                  Organisation.parent_id.in_(city.scalar_subquery()))
+
+
+def _named(session: Session, raw: Sequence[Any], limits: WorkdayLimits) -> list[StuckRow]:
+    """Rows with organisation and instrument names (one query each for the whole batch)."""
+    org_ids = {r[6] for r in raw if r[6] is not None} | {r[9] for r in raw if r[9] is not None}
+    found = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))
+    names: dict[int | None, str] = {org_id: name for org_id, name in found}
+    instrument_ids = {_instrument_id(r[4]) for r in raw} - {None}
+    ledger = session.execute(select(Instrument.id, Instrument.name).where(Instrument.id.in_(instrument_ids)))
+    instruments: dict[int | None, str] = {item_id: name for item_id, name in ledger} if instrument_ids else {}
+    cache: dict[date, int] = {}
+    rows = []
+    for (case_id, number, process_id, title, subject, kind, owner_id, status, step, acting_id, due) in raw:
+        label = INSTRUMENT_TYPES.get(kind or "", "")
+        name = instruments.get(_instrument_id(subject))
+        instrument = "，".join(dict.fromkeys(x for x in (name, label) if x)) or title
+        rows.append(StuckRow(case_id, number, process_id, instrument, names.get(owner_id, "—"),
+                             names.get(acting_id, "—"), step or "—", due, limits.days_late(due, cache), status))
+    return rows
+
+
+def _instrument_id(subject: str | None) -> int | None:
+    kind, _, value = (subject or "").partition(":")
+    return int(value) if kind == "instrument" and value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class StuckChoices:
+    """What the filter bar offers, as (value, label) pairs: places and institutes in scope, processes, steps."""
+
+    cities: Sequence[tuple[str, str]]
+    counties: Sequence[tuple[str, str]]
+    institutes: Sequence[tuple[int, str]]
+    processes: Sequence[tuple[str, str]]
+    steps: Sequence[tuple[str, str]]
+
+
+def stuck_choices(session: Session, source: CaseSource, scope: StuckScope) -> StuckChoices:
+    """The filter choices: organisations from the table (in scope), processes and user tasks from the
+    deployed specs (cached), not from the task table."""
+    query = select(Organisation).where(Organisation.kind.in_(_PLACES)).order_by(Organisation.region_code,
+                                                                              Organisation.id)
+    if scope.org_ids is not None:
+        query = query.where(Organisation.id.in_(sorted(scope.org_ids)))
+    orgs = session.scalars(query).all()
+    by_kind = {kind: [o for o in orgs if o.kind == kind] for kind in _PLACES}
+    current = session.scalars(select(SpecVersion.id).where(SpecVersion.is_current).order_by(SpecVersion.id)).all()
+    versions = [source.registry.get(session, version_id) for version_id in current]
+    called = {name for v in versions for name in v.subprocess_specs}
+    processes = [(v.process_id, v.spec.description or v.process_id) for v in versions if v.process_id not in called]
+    steps: dict[str, str] = {}
+    for version in versions:
+        for spec in (version.spec, *version.subprocess_specs.values()):
+            for task in spec.task_specs.values():
+                if getattr(task, "manual", False):
+                    steps.setdefault(task.bpmn_id or task.name, task.bpmn_name or task.name)
+    return StuckChoices(
+        [(o.region_code, o.name) for o in by_kind[OrgKind.CITY_BUREAU.value]],
+        [(o.region_code, o.name) for o in by_kind[OrgKind.COUNTY_BUREAU.value]],
+        [(o.id, o.name) for o in by_kind[OrgKind.INSTITUTE.value]], processes, list(steps.items()))
+
+
+_PLACES = (OrgKind.CITY_BUREAU.value, OrgKind.COUNTY_BUREAU.value, OrgKind.INSTITUTE.value)

@@ -1,0 +1,72 @@
+"""The managers' stuck-cases page: managers only, scoped, filtered, and exported with the page's rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from .stuck_data import seed_stuck
+
+COLUMNS = ["案件编号", "器具", "使用单位", "应办理单位", "环节", "办理期限", "逾期工作日", "案件状态"]
+
+
+@pytest.fixture
+def numbers(app, clock):
+    return seed_stuck(app, clock)
+
+
+@pytest.mark.parametrize("username", ["xinmin_institute", "xinmin_gas", "policy", "admin"])
+@pytest.mark.parametrize("path", ["/manage/stuck", "/manage/stuck.xlsx", "/manage/stuck.csv"])
+def test_only_managers_may_look(client, auth, username, path):
+    auth.login(username)
+    assert client.get(path).status_code == 403
+
+
+def test_sign_in_is_required(client):
+    response = client.get("/manage/stuck?tab=filings")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def _page_numbers(html: str) -> list[str]:
+    return re.findall(r'href="/cases/\d+">(QJ\d+)</a>', html)
+
+
+def test_city_manager_sees_its_overdue_county_case(client, auth, numbers):
+    auth.login("shenyang_bureau")
+    html = client.get("/manage/stuck").get_data(as_text=True)
+    assert "监督管理" in html and "已逾期" in html
+    assert _page_numbers(html) == [numbers["late"]]
+    assert "新民市东城加油站" in html and "沈阳市计量测试研究院" in html and "检定并出具结果" in html
+    assert '<span class="badge danger">3</span>' in html  # (10-15, 10-20]: 3 working days
+    assert numbers["dalian"] not in client.get("/manage/stuck?tab=filings").get_data(as_text=True)
+
+
+def test_filters_and_bad_values(client, auth, numbers):
+    auth.login("liaoning_bureau")
+    assert numbers["dalian"] in client.get("/manage/stuck?tab=filings").get_data(as_text=True)
+    assert numbers["dalian"] not in client.get("/manage/stuck?tab=filings&city=210100").get_data(as_text=True)
+    assert _page_numbers(client.get("/manage/stuck?age=3").get_data(as_text=True)) == [numbers["late"]]
+    assert _page_numbers(client.get("/manage/stuck?age=4").get_data(as_text=True)) == []
+    response = client.get("/manage/stuck?tab=nonsense&age=x")
+    assert response.status_code == 400 and "筛选条件有误" in response.get_data(as_text=True)
+
+
+def test_xlsx_and_csv_have_the_rows_of_the_page(client, auth, numbers):
+    auth.login("shenyang_bureau")
+    shown = _page_numbers(client.get("/manage/stuck?tab=escalations").get_data(as_text=True))
+    assert shown == [numbers["late"]]
+    response = client.get("/manage/stuck.xlsx?tab=escalations")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == COLUMNS and [r[0] for r in rows[1:]] == shown
+    assert rows[1][3] == "沈阳市市场监督管理局" and rows[1][4] == "监管部门处理"
+    raw = client.get("/manage/stuck.csv?tab=escalations").data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert table[0] == COLUMNS and [r[0] for r in table[1:]] == shown
+    assert table[1] == [str(v) for v in rows[1]]
