@@ -109,8 +109,8 @@ def manager_figures(session: Session, source: CalendarSource, org_id: int, year:
 
 def _open_steps(steps: Iterable[tuple[str | None, str, int]]) -> Figure:
     rows = tuple((title, PROCESS_NAMES.get(process or "", process or ""), n) for process, title, n in steps)
-    return Figure("open_steps", "在办案件（按环节）", "当前待本单位及下级单位办理的案件数，按所处环节统计（不分年度）。",
-                  ("环节", "流程", "案件数"), rows, "bar", (2,))
+    note = "当前待本单位及下级单位办理的案件数，按所处环节统计（不分年度）。"
+    return Figure("open_steps", "在办案件（按环节）", note, ("环节", "流程", "案件数"), rows, "bar", (2,))
 
 
 def _on_time(key: str, what: str, label: dict[q.ResultGroup, str], groups: Iterable[q.ResultGroup]) -> Figure:
@@ -151,7 +151,8 @@ def _turnaround(session: Session, source: CalendarSource, names: dict[int, str],
     everyone = [d for values in spans.values() for d in values]
     rows: list[tuple[Cell, ...]] = [("全部", len(everyone), _median(everyone), p90(everyone))]
     rows += [(names[i], len(v), _median(v), p90(v)) for i, v in sorted(spans.items(), key=lambda s: names[s[0]])]
-    note = "从登记收到受检器具到出具检定结果的工作日数（收到当日不计，按法定节假日和调休）；P90 为第90百分位（最近秩）。"
+    note = ("从登记收到受检器具到出具检定结果的工作日数（收到当日不计，按法定节假日和调休）；"
+            "P90 为第90百分位（最近秩）。")
     return Figure("turnaround", "检定用时（工作日）", note, ("检定机构", "办结数", "中位数", "P90"), tuple(rows),
                   "bar", (2, 3))
 

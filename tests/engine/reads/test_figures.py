@@ -54,7 +54,8 @@ def _build(sc: Scenario) -> None:
     b1 = sc.received("xinmin_gas", scale, "xinmin_institute", "2026-09-30")
     c1 = sc.received("wafangdian_hospital", meter, "wafangdian_institute", "2026-09-30")
     a4 = sc.apply("xinmin_gas", dispensers[3])
-    sc.complete(a4, "accept_application", "shenyang_institute", {"acceptance": "refuse", "refusal_reason": "加油机检定装置停用检修"})
+    sc.complete(a4, "accept_application", "shenyang_institute",
+                {"acceptance": "refuse", "refusal_reason": "加油机检定装置停用检修"})
     sc.complete(a4, "review_refusal", "shenyang_bureau", {"refusal_review": "order_accept"})
     sc.at("2026-10-12T10:00:00+08:00")
     sc.complete(a3, "verify", "shenyang_institute", {
