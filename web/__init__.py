@@ -19,7 +19,7 @@ from flask_wtf import CSRFProtect
 
 from engine import SHANGHAI
 
-from . import api, clerks, owners, rules
+from . import api, clerks, managers, owners, rules
 from .shared import auth, errors, headers, input_guard, sign_in_guard, sign_in_log, system, vendor
 
 csrf = CSRFProtect()
@@ -64,7 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sign_in_guard.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(auth.bp)
-    for blueprint in (*clerks.BLUEPRINTS, *owners.BLUEPRINTS, *rules.BLUEPRINTS, vendor.bp, sign_in_log.bp):
+    wings = (*clerks.BLUEPRINTS, *owners.BLUEPRINTS, *rules.BLUEPRINTS, *managers.BLUEPRINTS)
+    for blueprint in (*wings, vendor.bp, sign_in_log.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # Basic-auth scripts; api.authenticate checks cookie-session writes itself
