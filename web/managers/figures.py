@@ -9,7 +9,6 @@ inline script and the table is the single source the chart, the reader and the e
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
@@ -63,7 +62,8 @@ def index() -> str:
     if year not in years:
         years.append(year)
     return render_template("managers/figures.html", figures=_figures(year), years=years, year=year,
-                           organisation=g.organisation, generated=datetime.now(SHANGHAI))
+                           organisation=g.organisation,
+                           generated=get_system().engine.clock().astimezone(SHANGHAI))
 
 
 @bp.route("/export.<any(csv, xlsx):fmt>")

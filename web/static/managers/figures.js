@@ -26,7 +26,7 @@
       base.xAxis = { type: 'category', data: series.map(function (i) { return data.headers[i]; }) };
       base.yAxis = { type: 'value', max: 100 };
       base.series = data.rows.map(function (cells, n) {
-        return { name: names[n], type: 'line', connectNulls: false,
+        return { name: names[n], type: 'line', connectNulls: false, showSymbol: true, symbolSize: 8,
                  data: series.map(function (i) { return cellValue(cells[i]); }) };
       });
     } else {
