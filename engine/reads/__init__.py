@@ -1,5 +1,5 @@
 """Reads: what the screens show. Inbox queries and filters (queries, inbox_filters, saved_filters), the case
 page (case_view, diagram_marks), the task page (task_view) and the managers' figures (figures,
-figure_queries). Never imports the runtime: what it needs of
-the engine is a protocol (source) that ``Engine`` and ``CalendarService`` fit.
+figure_queries). Never imports the runtime: what it needs of the engine is a protocol (source) that
+``Engine`` and ``CalendarService`` fit.
 """
