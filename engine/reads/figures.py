@@ -11,7 +11,8 @@ Definitions (the same words are shown on the page):
   or the date the owner agreed to;
 - working days from receipt to result: working days in (receipt day, result day] on the working-day
   calendar (民法典 第二百零一条: the day of receipt is not counted); median of the values, p90 the
-  nearest-rank 90th percentile (the smallest value at least 90 % of results do not exceed);
+  nearest-rank 90th percentile (the smallest value at least 90 % of results do not exceed); results
+  spanning a year whose calendar is not loaded are left out of these two (they cannot be counted);
 - late: a result given after the deadline; overdue now: an open ``verify`` task past its deadline.
 """
 
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar.workdays import SHANGHAI
 from engine.organisations.orgs import visible_org_ids
+from engine.store.errors import CalendarError
 
 from . import figure_queries as q
 from .source import CalendarSource
@@ -147,7 +149,11 @@ def _turnaround(session: Session, source: CalendarSource, names: dict[int, str],
     calendar = source.calendar(session)
     spans: dict[int, list[int]] = defaultdict(list)
     for g in groups:
-        spans[g.institute_id] += [calendar.working_days_between(g.received, g.resulted)] * g.count
+        try:
+            days = calendar.working_days_between(g.received, g.resulted)
+        except CalendarError:  # a year no administrator has loaded: no working days to count on
+            continue
+        spans[g.institute_id] += [days] * g.count
     everyone = [d for values in spans.values() for d in values]
     rows: list[tuple[Cell, ...]] = [("全部", len(everyone), _median(everyone), p90(everyone))]
     rows += [(names[i], len(v), _median(v), p90(v)) for i, v in sorted(spans.items(), key=lambda s: names[s[0]])]
