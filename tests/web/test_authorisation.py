@@ -140,6 +140,11 @@ ROUTES |= {
     "sign_in_log.failures": (_page("GET", lambda i: "/admin/sign-ins"),
                              {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}),
 }
+MANAGERS_ONLY = {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}  # each refusal is audited too
+ROUTES |= {
+    "figures.index": (_page("GET", lambda i: "/manage/figures/"), MANAGERS_ONLY),
+    "figures.export": (_page("GET", lambda i: "/manage/figures/export.xlsx?figure=all"), MANAGERS_ONLY),
+}
 UNGUARDED = {"static", "vendor.file"}  # served files (the vendor route serves an allow-list from node_modules)
 
 
