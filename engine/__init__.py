@@ -48,6 +48,7 @@ from .organisations.sign_in import (
     session_user,
 )
 from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
+from .reads.figures import Figure, ManagerFigures, manager_figures
 from .reads.inbox_filters import (
     DUE_WINDOWS,
     MAX_PAGE_SIZE,
@@ -186,6 +187,7 @@ __all__ = [
     "Engine",
     "FILING",
     "FORM_OPTIONS",
+    "Figure",
     "INSTRUMENT_TYPES",
     "InboxChoices",
     "InboxCounts",
@@ -203,6 +205,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "MAX_REASON",
     "MAX_UPLOAD_ROWS",
+    "ManagerFigures",
     "MigrationCheck",
     "MigrationRow",
     "MoveResult",
@@ -289,6 +292,7 @@ __all__ = [
     "load_calendar",
     "loads_json",
     "make_scheduler",
+    "manager_figures",
     "migrate_cases",
     "open_system",
     "open_user_session",

@@ -149,6 +149,11 @@ ROUTES |= {
     "managers.stuck_csv": (_page("GET", lambda i: "/manage/stuck.csv"),
                            {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}),
 }
+MANAGERS_ONLY = {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}  # each refusal is audited too
+ROUTES |= {
+    "figures.index": (_page("GET", lambda i: "/manage/figures/"), MANAGERS_ONLY),
+    "figures.export": (_page("GET", lambda i: "/manage/figures/export.xlsx?figure=all"), MANAGERS_ONLY),
+}
 UNGUARDED = {"static", "vendor.file"}  # served files (the vendor route serves an allow-list from node_modules)
 
 

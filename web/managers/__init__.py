@@ -1,5 +1,5 @@
 """The managers' wing: what managers do across the organisations they oversee: the stuck cases with exports,
-and acting on a stuck case.
+acting on a stuck case, and the figures.
 
 The rest of web uses only ``BLUEPRINTS``. Imports ``web.shared`` and ``engine`` only.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import case_actions, stuck
+from . import case_actions, figures, stuck
 
-BLUEPRINTS: tuple[Blueprint, ...] = (stuck.bp, case_actions.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (stuck.bp, figures.bp, case_actions.bp)
 
 __all__ = ["BLUEPRINTS"]

@@ -1,0 +1,88 @@
+"""The managers' figures page (issue 10): charts and tables for a year, each exportable.
+
+Managers only (role ``manager``, at bureaus and institutes); anyone else gets 403 and an audit entry,
+as the rule editor does for policy staff. The figures cover the manager's organisation and everything
+below it; ``engine.manager_figures`` says what each number means. The page draws the charts with
+ECharts from the numbers in its own tables (web/static/managers/figures.js), so the CSP needs no
+inline script and the table is the single source the chart, the reader and the export share.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+
+from engine import SHANGHAI, ManagerFigures, Role, audit_refusal, manager_figures
+
+from ..shared import get_session, get_system, write_session
+from .figure_export import XLSX, to_csv, to_xlsx
+
+bp = Blueprint("figures", __name__, url_prefix="/manage/figures")
+YEARS_BACK = 5  # the year picker offers this year and the years before it
+
+
+@bp.before_request
+def _only_managers() -> Any:
+    if g.user is None:
+        path = request.full_path if request.query_string else request.path
+        return redirect(url_for("auth.login", next=path))
+    if Role.MANAGER.value not in g.actor.roles:
+        with write_session() as session:
+            action = f"{request.method} {request.endpoint or ''}"
+            audit_refusal(session, g.actor, action, request.path, get_system().engine.clock())
+        abort(403, description="统计图表仅限管理人员使用，此次访问已记录")
+    return None
+
+
+def _this_year() -> int:
+    return get_system().engine.clock().astimezone(SHANGHAI).year
+
+
+def _year() -> int:
+    """The ``year`` asked for; this year when none; 400 for anything that is not a year on offer."""
+    value = request.args.get("year", "")
+    if not value:
+        return _this_year()
+    if not value.isdigit() or not 2000 <= int(value) <= _this_year():
+        abort(400, description="年度不正确")
+    return int(value)
+
+
+def _figures(year: int) -> ManagerFigures:
+    return manager_figures(get_session(), get_system().engine, g.actor.organisation_id, year)
+
+
+@bp.route("/")
+def index() -> str:
+    """Every figure of the chosen year as a chart with its table."""
+    year = _year()
+    this_year = _this_year()
+    years = list(range(this_year, this_year - YEARS_BACK, -1))
+    if year not in years:
+        years.append(year)
+    return render_template("managers/figures.html", figures=_figures(year), years=years, year=year,
+                           organisation=g.organisation,
+                           generated=get_system().engine.clock().astimezone(SHANGHAI))
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str) -> Response:
+    """One figure (``figure=<key>``) as CSV or .xlsx, or every figure (``figure=all``) as one workbook."""
+    year, key = _year(), request.args.get("figure", "all")
+    figures = _figures(year)
+    if key == "all":
+        if fmt == "csv":
+            abort(400, description="CSV 每次只能导出一张图表，请选择图表或导出 Excel")
+        return _file(to_xlsx(figures.figures), XLSX, f"figures-{year}.xlsx")
+    try:
+        figure = figures.figure(key)
+    except KeyError:
+        abort(404)
+    if fmt == "csv":
+        return _file(to_csv(figure), "text/csv; charset=utf-8", f"{key}-{year}.csv")
+    return _file(to_xlsx([figure]), XLSX, f"{key}-{year}.xlsx")
+
+
+def _file(body: bytes, mimetype: str, name: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
