@@ -73,6 +73,25 @@ def test_inbox_query_parameters(prop_app: PropApp) -> None:
     _inbox_params(prop_app)
 
 
+STUCK_PARAMS = ("tab", "city", "county", "institute", "process_id", "spec_name", "age", "idle_days", "page")
+
+
+@given(data=st.data())
+def _stuck_params(prop_app: PropApp, data: st.DataObject) -> None:
+    params = data.draw(st.dictionaries(st.sampled_from(STUCK_PARAMS), st.one_of(odd_text, huge_ints.map(str)),
+                                       min_size=1, max_size=3), "params")
+    path = data.draw(st.sampled_from(["/manage/stuck", "/manage/stuck.csv", "/manage/stuck.xlsx"]), "path")
+    query = "&".join(f"{name}={url_part(value)}" for name, value in params.items())
+    before = row_counts(prop_app.app)
+    response = prop_app.client(BUREAU).open(f"{path}?{query}")  # 沈阳's bureau: a manager
+    assert response.status_code < 500, f"{response.status_code} for {path}?{query}"
+    assert row_counts(prop_app.app) == before, "a read wrote rows"
+
+
+def test_stuck_case_query_parameters(prop_app: PropApp) -> None:
+    _stuck_params(prop_app)
+
+
 # -- path segments ---------------------------------------------------------------------------------
 def _paths(prop_app: PropApp) -> list[tuple[str, str, str]]:
     """(method, path with {x}, user) for every route that takes an id or a name in its path."""

@@ -23,7 +23,7 @@ def read_filter(args: Mapping[str, Any], size: int) -> tuple[StuckFilter, list[s
         if not value:
             continue
         if name in _INTEGERS:
-            if not value.isdigit() or len(value) > 9:
+            if not (value.isascii() and value.isdigit()) or len(value) > 9:
                 errors[name] = ["必须是整数"]
                 continue
             params[name] = int(value)

@@ -51,6 +51,7 @@ def test_filters_and_bad_values(client, auth, numbers):
     assert numbers["dalian"] not in client.get("/manage/stuck?tab=filings&city=210100").get_data(as_text=True)
     assert _page_numbers(client.get("/manage/stuck?age=3").get_data(as_text=True)) == [numbers["late"]]
     assert _page_numbers(client.get("/manage/stuck?age=4").get_data(as_text=True)) == []
+    assert client.get("/manage/stuck?age=%C2%B2&idle_days=%D9%A1&city=%00").status_code == 400  # ², Arabic 1, NUL
     response = client.get("/manage/stuck?tab=nonsense&age=x")
     assert response.status_code == 400 and "筛选条件有误" in response.get_data(as_text=True)
 
