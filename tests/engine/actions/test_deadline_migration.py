@@ -29,11 +29,6 @@ def _publish(sc: Scenario, sources: dict[str, str]) -> int:
                                                       SpecVersion.is_current)).one()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The move rules refuse it: adding a boundary event wraps accept_application in a BoundaryEventSplit, so "
-    "SpiffWorkflow's diff marks the open task and the completed set_bureau (its outputs, its script) as changed; "
-    "and the due date lives in set_bureau's data, which a moved case never computed. Needs an engine change that "
-    "re-enters an open task whose only change is new boundary events and computes the due date there."))
 def test_a_case_waiting_for_acceptance_gets_the_deadline_when_moved(sc):
     instrument_id = sc.filed_instrument("xinmin_gas", "210181", "xinmin_institute", instrument("JYJ-1"))
     old = _publish(sc, {**read_sources(BPMN_DIR), **{p.name: p.read_text() for p in BEFORE.iterdir()}})
