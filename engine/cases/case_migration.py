@@ -6,6 +6,12 @@ where the case is: no task that has run, is open, or is in progress may be remov
 nor may the form of an open task. The one exception is an armed timer that has not fired: its
 (changed) expression is evaluated again after the move, which is how a changed reminder reaches
 running cases. Dates a case already holds (the legal deadline) live in its data and do not move.
+
+A second exception lets a new deadline reach cases already waiting at a step: an open user task whose
+only change is new boundary events (and a new ``dueAt``), reached from its completed predecessor only
+through new steps, is entered again after the move. The predecessor keeps its result and is given the
+new path, so the new steps (the script computing the due date, the boundary split) run and arm the
+timers; the task itself is opened anew (its form is unchanged, a claim on it is dropped).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
+from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -28,6 +35,8 @@ from .instance import CaseInstance
 NOT_REACHED = TaskState.PREDICTED_MASK | TaskState.FUTURE
 # Open tasks: a clerk may have the form on screen, so it must not change under them.
 OPEN = TaskState.READY | TaskState.STARTED
+# What SpiffWorkflow's diff reports for a task that only gained boundary events (and a property).
+BOUNDARY_CHANGES = {"inputs", "outputs", "extensions"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,10 @@ class SpecDiffs:
             subs[sp_id] = None if new is None else WorkflowDiff(sub, self._spec_diff(source, target, sub.spec, new))
         return top, subs
 
+    def top_spec_diff(self, workflow: BpmnWorkflow, source: ProcessVersion, target: ProcessVersion) -> SpecDiff:
+        """The spec diff of the case's top-level process (which tasks are new, what changed in each)."""
+        return self._spec_diff(source, target, workflow.spec, target.spec)
+
     def _spec_diff(self, source: ProcessVersion, target: ProcessVersion, old: Any, new: Any) -> SpecDiff:
         key = (source.id, target.id, str(old.name))
         cached = self._cache.get(key)
@@ -78,24 +91,25 @@ def blockers(instance: CaseInstance, source: ProcessVersion, target: ProcessVers
     if workflow.spec.name != target.spec.name:
         return [f"流程不同：{workflow.spec.name} → {target.spec.name}"]
     top, subprocesses = diffs.workflow_diffs(workflow, source, target)
-    reasons = _diff_blockers(top)
+    reentered = _reentered(top, diffs.top_spec_diff(workflow, source, target))
+    reasons = _diff_blockers(top, {t.id for task in reentered for t in (task, task.parent)})
     for sp_id, sub_diff in subprocesses.items():
         sub = workflow.subprocesses[sp_id]
         if sub_diff is None:
             reasons.append(f"正在运行的子流程「{_spec_title(sub)}」在新版本中已删除")
         else:
-            reasons += _diff_blockers(sub_diff)
+            reasons += _diff_blockers(sub_diff, set())
     reasons += _form_blockers(workflow, source, target)
     return sorted(set(reasons))
 
 
-def _diff_blockers(diff: WorkflowDiff) -> list[str]:
+def _diff_blockers(diff: WorkflowDiff, reentered: set[UUID]) -> list[str]:
     reasons = []
     for task in diff.removed:
         if not task.has_state(NOT_REACHED):
             reasons.append(f"「{_task_title(task)}」（{_state(task)}）在新版本中已删除")
     for task in diff.changed:
-        if task.has_state(NOT_REACHED) or _is_unfired_timer(task):
+        if task.has_state(NOT_REACHED) or _is_unfired_timer(task) or task.id in reentered:
             continue
         reasons.append(f"「{_task_title(task)}」（{_state(task)}）在新版本中有改动")
     return reasons
@@ -118,12 +132,66 @@ def migrate(instance: CaseInstance, source: ProcessVersion, target: ProcessVersi
     """
     workflow = instance.workflow
     top, subprocesses = diffs.workflow_diffs(workflow, source, target)
+    reentered = _reentered(top, diffs.top_spec_diff(workflow, source, target))
     migrate_workflow(top, workflow, target.spec, reset_mask=TaskState.WAITING)
+    for task in reentered:
+        _enter_again(task)
     for sp_id, sub_diff in subprocesses.items():
         sub = workflow.subprocesses[sp_id]
         if sub_diff is not None:
             migrate_workflow(sub_diff, sub, target.subprocess_specs[sub.spec.name], reset_mask=TaskState.WAITING)
     workflow.subprocess_specs = target.subprocess_specs
+
+
+def _reentered(diff: WorkflowDiff, spec_diff: SpecDiff) -> list[SpiffTask]:
+    """Open user tasks that only gained boundary events, reached from their completed parent through new steps.
+
+    The parent may have changed only in where it leads (to the new steps); the task only in its inputs (now
+    its boundary split), its outputs (plus the boundary join) and its properties (plus ``dueAt``).
+    """
+    found = []
+    for task in diff.changed:
+        parent, new = task.parent, diff.alignment.get(task)
+        new_parent = diff.alignment.get(parent) if parent is not None else None
+        if (parent is None or new is None or new_parent is None or not task.has_state(OPEN)
+                or task.has_state(TaskState.STARTED) or parent.state != TaskState.COMPLETED
+                or len(parent.children) != 1):
+            continue
+        old = task.task_spec
+        if (set(spec_diff.changed.get(old, ())) <= BOUNDARY_CHANGES
+                and set(spec_diff.changed.get(parent.task_spec, ())) <= {"outputs"}
+                and _all_new(new.inputs, spec_diff) and _all_new(new_parent.outputs, spec_diff)
+                and [s.name for s in new.outputs if s not in spec_diff.added] == [s.name for s in old.outputs]
+                and _properties_but_due(old) == _properties_but_due(new)):
+            found.append(task)
+    return found
+
+
+def _all_new(specs: list[TaskSpec], spec_diff: SpecDiff) -> bool:
+    return bool(specs) and all(spec in spec_diff.added for spec in specs)
+
+
+def _properties_but_due(spec: TaskSpec) -> dict[str, Any]:
+    extensions = dict(getattr(spec, "extensions", None) or {})
+    extensions["properties"] = {k: v for k, v in extensions.get("properties", {}).items() if k != "dueAt"}
+    return extensions
+
+
+def _enter_again(task: SpiffTask) -> None:
+    """Give the task's completed parent its new path: the new steps become ready, the open task is dropped.
+
+    The engine run after the move runs those steps; they lead to the task again, now with its timers.
+    """
+    parent = task.parent
+    workflow = task.workflow
+    parent._drop_children(force=True)
+    parent._sync_children(parent.task_spec.outputs, TaskState.FUTURE)
+    for child in parent.children:  # as Task.reset_branch does, for the parent's new children
+        child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+    for child in parent.children:
+        child.task_spec._update(child)
+    if workflow.last_task is not None and workflow.last_task.id not in workflow.tasks:
+        workflow.last_task = parent
 
 
 def _is_unfired_timer(task: SpiffTask) -> bool:

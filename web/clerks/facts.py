@@ -34,7 +34,8 @@ CODES = {
     "purpose": {"trade_settlement": "贸易结算", "safety_protection": "安全防护", "medical_health": "医疗卫生",
                 "environmental_monitoring": "环境监测", "other": "其他"},
     "escalation_reason": {"overdue": "逾期未完成检定", "extension_unanswered": "延期申请未获答复",
-                          "refusal": "拒绝受理"},
+                          "refusal": "拒绝受理", "not_accepted": "逾期未受理检定申请",
+                          "filing_review_overdue": "逾期未审核备案"},
     "instrument_type": INSTRUMENT_TYPES,
 }
 

@@ -48,8 +48,10 @@ def _cases(sc: Scenario) -> dict[str, int]:
     at_verify = sc.received("xinmin_gas", ids[0], "shenyang_institute", "2026-09-30")  # due end of 10-15
     reminded = sc.received("xinmin_gas", ids[1], "shenyang_institute", "2026-09-30")
     not_accepted = sc.apply("xinmin_gas", ids[2])
-    sc.at("2026-10-13T09:30:00+08:00")  # the 2-day reminder of both received cases is due
-    assert sc.sweep() == 2
+    # The 2-day reminder of both received cases is due, and the acceptance of the applied case (due end of
+    # 10-10, 3 working days) is overdue: it is escalated to the bureau and the acceptance task stays open.
+    sc.at("2026-10-13T09:30:00+08:00")
+    assert sc.sweep() == 3
     sc.at("2026-10-13T10:00:00+08:00")
     # A third received case whose reminder is still armed (due end of 10-22, reminder 10-20 09:00).
     late = sc.received("xinmin_gas", sc.filed_instrument("xinmin_gas", "210181", "xinmin_institute",

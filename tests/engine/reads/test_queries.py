@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from engine.reads.queries import case_documents, case_history, case_tasks, inbox, overdue_cases
 from engine.reads.task_view import task_form
 from engine.store.errors import NotFound
+from engine.store.models import Task
 from tests.engine.scenario import Scenario, instrument, passing_result
 
 
@@ -21,10 +23,15 @@ def test_inbox_is_scoped_to_the_group_and_sorted_by_due_date(database, clock):
     with database.reader() as s:
         clerk = sc.actor(s, "shenyang_institute")
         titles = [(t.spec_name, c.id) for t, c in inbox(s, clerk)]
-        assert titles[0] == ("verify", late)  # the only task with a due date comes first
-        assert ("accept_application", early_applied) in titles
+        # acceptance is due 2026-10-10 (3 working days), verification 2026-10-14: the newer case comes first
+        assert titles == [("accept_application", early_applied), ("verify", late)]
         assert inbox(s, sc.actor(s, "dalian_institute")) == []
         assert inbox(s, sc.actor(s, "xinmin_gas")) == []
+    with sc.session() as s:  # every waiting step of the production diagrams has a due date now; make one without
+        s.execute(update(Task).where(Task.case_id == early_applied).values(due_at=None))
+    with database.reader() as s:
+        titles = [(t.spec_name, c.id) for t, c in inbox(s, sc.actor(s, "shenyang_institute"))]
+        assert titles == [("verify", late), ("accept_application", early_applied)]  # tasks without a due date last
 
 
 def test_overdue_cases_and_case_history(database, clock):

@@ -130,9 +130,11 @@ def test_escalation_without_a_target_role(production: dict[str, str]) -> None:
 
 
 def test_call_of_a_process_that_is_not_in_the_set(production: dict[str, str]) -> None:
-    sources = edited(production, VR, 'calledElement="escalation"', 'calledElement="escalation_v2"', 2)
-    assert lint_sources(sources)[0] == Problem(
-        VR, "escalate_overdue", "上报逾期检定", "调用活动「上报逾期检定」调用的流程「escalation_v2」不存在")
+    sources = edited(production, VR, 'calledElement="escalation"', 'calledElement="escalation_v2"', 3)
+    assert lint_sources(sources) == [
+        Problem(VR, element_id, name, f"调用活动「{name}」调用的流程「escalation_v2」不存在")
+        for element_id, name in [("escalate_not_accepted", "上报受理逾期"), ("escalate_overdue", "上报逾期检定"),
+                                 ("escalate_unanswered", "上报延期未答复")]]
 
 
 def test_business_rule_task_calling_a_missing_decision(production: dict[str, str]) -> None:
@@ -243,6 +245,7 @@ def test_problems_are_sorted_by_file_then_element_order(production: dict[str, st
     sources = edited(sources, VR, "<bpmn:flowNodeRef>accept_application</bpmn:flowNodeRef>", "")
     sources = edited(sources, "escalation.bpmn", "<bpmn:flowNodeRef>handle_escalation</bpmn:flowNodeRef>", "")
     assert [(p.file, p.element_id) for p in lint_sources(sources)] == [
-        ("escalation.bpmn", "handle_escalation"),
-        (VR, "accept_application"), (VR, "verify"), (VR, "escalate_overdue"), (VR, "escalate_unanswered"),
+        ("escalation.bpmn", "handle_escalation"), ("filing.bpmn", "escalate_filing_review"),
+        (VR, "accept_application"), (VR, "escalate_not_accepted"), (VR, "verify"), (VR, "escalate_overdue"),
+        (VR, "escalate_unanswered"),
     ]

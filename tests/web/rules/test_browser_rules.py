@@ -38,8 +38,8 @@ def _old_cases(app: Flask, clock) -> dict[str, int]:
     received(app, finish)
     received(app, reminded)
     clock.set((case_row(app, reminded).next_timer_at + timedelta(minutes=30)).isoformat())  # the 2-day reminder
-    with app.app_context():
-        assert sweep_once(get_system()) == 2
+    with app.app_context():  # and the 3-working-day acceptance limit of the two waiting cases has passed
+        assert sweep_once(get_system()) == 4
     return {"finish": finish, "waiting": waiting, "other": other, "reminded": reminded}
 
 
