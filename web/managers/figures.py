@@ -9,30 +9,18 @@ inline script and the table is the single source the chart, the reader and the e
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Blueprint, Response, abort, g, render_template, request
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from engine import SHANGHAI, ManagerFigures, Role, manager_figures
 
-from engine import SHANGHAI, ManagerFigures, Role, audit_refusal, manager_figures
-
-from ..shared import get_session, get_system, write_session
+from ..shared import get_session, get_system, guard_role
 from .figure_export import XLSX, to_csv, to_xlsx
 
 bp = Blueprint("figures", __name__, url_prefix="/manage/figures")
 YEARS_BACK = 5  # the year picker offers this year and the years before it
 
 
-@bp.before_request
-def _only_managers() -> Any:
-    if g.user is None:
-        path = request.full_path if request.query_string else request.path
-        return redirect(url_for("auth.login", next=path))
-    if Role.MANAGER.value not in g.actor.roles:
-        with write_session() as session:
-            action = f"{request.method} {request.endpoint or ''}"
-            audit_refusal(session, g.actor, action, request.path, get_system().engine.clock())
-        abort(403, description="统计图表仅限管理人员使用，此次访问已记录")
-    return None
+guard_role(bp, Role.MANAGER, "统计图表仅限管理人员使用，此次访问已记录")
 
 
 def _this_year() -> int:

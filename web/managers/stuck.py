@@ -8,38 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 
 from engine import (
     STUCK_EXPORT_LIMIT,
     STUCK_TABS,
     Role,
     StuckFilter,
-    audit_refusal,
     stuck_choices,
     stuck_export,
     stuck_page,
     stuck_scope,
 )
 
-from ..shared import get_session, get_system, write_session
+from ..shared import get_session, get_system, guard_role
 from .stuck_export import COLUMNS, STATUS_NAMES, as_csv, as_xlsx, cells
 from .stuck_params import read_filter, stuck_url, tabs
 
 bp = Blueprint("managers", __name__, url_prefix="/manage")
 
 
-@bp.before_request
-def _only_managers() -> Any:
-    if g.user is None:
-        path = request.full_path if request.query_string else request.path
-        return redirect(url_for("auth.login", next=path))
-    if Role.MANAGER.value not in g.actor.roles:
-        with write_session() as session:
-            action = f"{request.method} {request.endpoint or ''}"
-            audit_refusal(session, g.actor, action, request.path, get_system().engine.clock())
-        abort(403, description="监督管理页面仅限监督管理人员使用，此次访问已记录")
-    return None
+guard_role(bp, Role.MANAGER, "监督管理页面仅限监督管理人员使用，此次访问已记录")
 
 
 @bp.get("/stuck")

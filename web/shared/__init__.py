@@ -16,6 +16,7 @@ from .inbox_filter import InboxFilterQuery
 from .input_guard import form_id
 from .labels import DOCUMENT_KINDS
 from .redirects import same_site_referrer
+from .role_guard import guard_role
 from .schema_form import (
     Field,
     Option,
@@ -59,6 +60,7 @@ __all__ = [
     "form_id",
     "get_session",
     "get_system",
+    "guard_role",
     "initial_values",
     "login_required",
     "place_errors",
