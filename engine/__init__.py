@@ -25,6 +25,7 @@ from .actions.case_control import (
 from .actions.case_moves import MoveResult, dry_run, migrate_cases, undo_migration
 from .actions.owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
 from .actions.task_assignment import BulkResult, Skipped, claim_tasks, colleagues, reassign_tasks
+from .actions.yearly_reports import start_yearly_reports
 from .bootstrap import System, open_system, prepare_database, utc_now
 from .calendar.holiday_table import confirm_year, load_calendar, seed_calendar, set_day
 from .calendar.workdays import SHANGHAI, WorkdayCalendar
@@ -90,6 +91,16 @@ from .reads.stuck_cases import (
 )
 from .reads.stuck_filter import STUCK_EXPORT_LIMIT, STUCK_TABS, StuckFilter
 from .reads.task_view import TaskForm, task_form
+from .reads.yearly_reports import (
+    REPORT_STATUSES,
+    ReportNotice,
+    ReportRow,
+    ReportSheet,
+    report_list,
+    report_notices,
+    report_sheet,
+    report_sheets,
+)
 from .rules.filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
 from .rules.lint import CALENDAR_FUNCTIONS, Problem, lint_sources
 from .rules.model_diff import Change, diff_sources
@@ -216,6 +227,10 @@ __all__ = [
     "Problem",
     "PublishResult",
     "QiangjianError",
+    "REPORT_STATUSES",
+    "ReportNotice",
+    "ReportRow",
+    "ReportSheet",
     "RevisionCases",
     "Role",
     "RuleFileRow",
@@ -306,6 +321,10 @@ __all__ = [
     "reassign_tasks",
     "recent_sign_in_events",
     "record_sign_in_event",
+    "report_list",
+    "report_notices",
+    "report_sheet",
+    "report_sheets",
     "resume_case",
     "retry_case",
     "revision_case_counts",
@@ -318,6 +337,7 @@ __all__ = [
     "seed_calendar",
     "session_user",
     "set_day",
+    "start_yearly_reports",
     "stuck_choices",
     "stuck_counts",
     "stuck_export",

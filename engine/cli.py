@@ -1,4 +1,4 @@
-"""Command line: ``qiangjian init-db | demo-case | sweep | scheduler | set-day | confirm-year``.
+"""Command line: ``qiangjian init-db | demo-case | sweep | scheduler | set-day | confirm-year | start-yearly-reports``.
 
 The database URL comes from ``--db`` or the ``QIANGJIAN_DATABASE_URL`` environment variable
 (default: SQLite file ``instance/qiangjian.sqlite``).
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from .actions.calendar_admin import confirm_calendar_year
+from .actions.yearly_reports import start_yearly_reports
 from .bootstrap import DEFAULT_DB_URL, System, open_system, prepare_database
 from .calendar.holiday_table import set_day
 from .demo_case import run_demo_case
@@ -83,6 +84,16 @@ def cmd_confirm_year(system: System, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_start_yearly_reports(system: System, args: argparse.Namespace) -> int:
+    prepare_database(system)
+    with system.sessions() as session, session.begin():
+        started = start_yearly_reports(session, system.engine, args.year, Actor.system("scheduler"))
+    for ref in started:
+        print(f"{ref.number}: {ref.status}{'（' + ref.error_message + '）' if ref.error_message else ''}")
+    print(f"{args.year}: started {len(started)} yearly report cases (institutes that had none)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qiangjian", description="Qiangjian compulsory verification engine")
     parser.add_argument("--db", default=os.environ.get("QIANGJIAN_DATABASE_URL", DEFAULT_DB_URL),
@@ -105,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     year.add_argument("--workdays", default="", help="comma-separated weekend make-up working days (调休)")
     year.add_argument("--source", required=True, help="the notice the schedule comes from")
     year.set_defaults(func=cmd_confirm_year)
+    report = sub.add_parser("start-yearly-reports",
+                            help="start the year's report case of every institute that has none (idempotent)")
+    report.add_argument("--year", type=int, required=True, help="the report year, e.g. 2026")
+    report.set_defaults(func=cmd_start_yearly_reports)
     sched = sub.add_parser("scheduler", help="run the timer sweep forever")
     sched.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps")
     sched.set_defaults(func=cmd_scheduler)
