@@ -19,6 +19,7 @@ from engine.organisations.actors import Actor
 from engine.organisations.orgs import visible_org_ids
 from engine.reads.yearly_figures import yearly_figures
 from engine.reads.yearly_reports import REPORT_PROCESS, report_subject
+from engine.store.bounds import MAX_CASE_TITLE
 from engine.store.errors import NotAllowed
 from engine.store.models import Case, Organisation
 from engine.store.status import OrgKind, Role
@@ -44,12 +45,15 @@ def start_yearly_reports(session: Session, engine: Engine, year: int, actor: Act
     if not missing:
         return []
     figures = yearly_figures(session, [i.id for i in missing], year, engine.clock())
+    # The start event sits in the institute lane (the institute owns its report); a bureau's manager starts
+    # it on the system's behalf, and the audit names the manager.
+    starter = actor if actor.is_system else Actor.system(actor.username)
     started = []
     for institute in missing:
         data = {"institute_id": institute.id, "institute_name": institute.name, **figures[institute.id]}
-        started.append(engine.start_case(
-            session, REPORT_PROCESS, data, actor, title=f"{year}年度强制检定工作报告：{institute.name}"[:300],
-            subject=report_subject(institute.id, year)))
+        title = f"{year}年度强制检定工作报告：{institute.name}"[:MAX_CASE_TITLE]
+        started.append(engine.start_case(session, REPORT_PROCESS, data, starter, title=title,
+                                         subject=report_subject(institute.id, year)))
     return started
 
 

@@ -14,7 +14,7 @@ from .fields import Base, Bool, DateTime, Dict, Int, List, Nested, Str, StrictBo
 from .form_values import Values, add_row, clean_values, compact, initial_values, read_form, remove_row, to_data
 from .inbox_filter import InboxFilterQuery
 from .input_guard import form_id
-from .labels import DOCUMENT_KINDS
+from .labels import DOCUMENT_KINDS, INSTRUMENT_CATEGORIES
 from .redirects import same_site_referrer
 from .role_guard import guard_role
 from .schema_form import (
@@ -32,6 +32,7 @@ from .system import get_session, get_system, write_session
 
 __all__ = [
     "DOCUMENT_KINDS",
+    "INSTRUMENT_CATEGORIES",
     "JSON_REQUIRED",
     "MESSAGES",
     "ROLE_NAMES",
