@@ -106,7 +106,7 @@ def test_the_draft_counts_the_institutes_own_cases_and_an_on_time_report_is_subm
     assert data["results_by_category"] == [{"category": "working", "instrument_type": "fuel_dispenser",
                                             "passed": 2, "failed": 1, "calibrated": 0, "total": 3}]
     assert data["figures_as_of"] == "2026-11-02"
-    assert "共出具强制检定结果 3 份，其中按期完成 2 份，按期完成率 66.7%" in data["narrative"]
+    assert "截至2026年11月2日共出具强制检定结果 3 份，其中按期完成 2 份，按期完成率 66.7%" in data["narrative"]
     assert _task_data(sc, _report_case(sc, XINMIN_INSTITUTE).id, "xinmin_institute")["results_total"] == 0
     task = sc.open_task(case.id, "submit_report")
     assert task.organisation_id == sc.org(SHENYANG_INSTITUTE) and task.role == "institute"
