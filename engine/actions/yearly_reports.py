@@ -14,6 +14,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.calendar.workdays import SHANGHAI
 from engine.cases.runtime import CaseRef, Engine
 from engine.organisations.actors import Actor
 from engine.organisations.orgs import visible_org_ids
@@ -35,12 +36,13 @@ def start_yearly_reports(session: Session, engine: Engine, year: int, actor: Act
     A case whose diagram code fails (e.g. no working-day calendar for the year) is parked in error and
     returned with its message, like any start.
 
-    :raises NotAllowed: a person who is not a manager, or a year outside 2000–9999.
+    :raises NotAllowed: a person who is not a manager, or a year before 2000 or after this one.
     """
     if not actor.is_system and Role.MANAGER.value not in actor.roles:
         raise NotAllowed("only a manager or the system starts the yearly reports")
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise NotAllowed(f"the report year must lie in {FIRST_YEAR}–{LAST_YEAR}")
+    this_year = engine.clock().astimezone(SHANGHAI).year
+    if not FIRST_YEAR <= year <= min(this_year, LAST_YEAR):
+        raise NotAllowed(f"the report year must lie in {FIRST_YEAR}–{this_year}: a year's report covers its cases")
     missing = _missing(session, year, visible_org_ids(session, within_org_id) if within_org_id else None)
     if not missing:
         return []

@@ -173,6 +173,8 @@ def test_20_november_on_a_saturday_moves_the_due_date_to_monday(sc):
     assert task.due_at.isoformat() == "2027-11-22T15:59:59+00:00"  # Sat 11-20 → end of Mon 11-22 (民法典 203)
 
 
-def test_only_managers_and_the_system_start_reports(sc):
+def test_only_managers_and_the_system_start_reports_and_never_for_a_year_to_come(sc):
     with sc.session() as s, pytest.raises(NotAllowed):
         start_yearly_reports(s, sc.engine, 2026, sc.actor(s, "shenyang_institute"))
+    with sc.session() as s, pytest.raises(NotAllowed, match="2000–2026"):
+        start_yearly_reports(s, sc.engine, 2027, Actor.system("scheduler"))
