@@ -33,6 +33,9 @@ def test_the_institute_submits_and_the_bureau_sees_it_submitted(app, clock, live
     row = page.locator("tr", has_text="沈阳市计量测试研究院")
     assert "已提交" in row.inner_text() and "2026年11月18日" in row.inner_text()
     page.screenshot(path="/tmp/report-bureau-list.png", full_page=True)
+    page.goto(f"{live_server}/cases/{case_id}")
+    page.wait_for_selector(".djs-container svg")  # bpmn-js draws the diagram
+    page.screenshot(path="/tmp/report-case.png", full_page=True)
     page.goto(f"{live_server}/manage/reports/{case_id}/print")
     assert ADDED in page.locator(".report-text").first.inner_text()
     page.emulate_media(media="print")
