@@ -30,6 +30,8 @@ MANAGER_ACTIONS = ("case_suspended", "case_resumed", "case_retried", "case_termi
 INSTRUMENT_STATUS = {"in_use": "在用", "out_of_use": "停止使用"}
 SYSTEM_ACTORS = {"scheduler": "系统（定时器）", "system": "系统"}
 DEADLINE_REASONS = {"calendar_year_confirmed": "节假日安排公布，按正式日历重算"}
+# What a case's ``deadline`` is called, by process (a verification's by default).
+DEADLINE_NAMES = {"yearly_report": "报送期限"}
 EXTENSION_TASKS = ("answer_extension",)
 LISTED_INSTRUMENTS = 10  # instruments named in one timeline line; the ledger lists them all
 PARKING_ACTIONS = ("script_failed", "timer_failed")  # audit entries written when a case is parked in error
@@ -57,7 +59,7 @@ def extension_history(view: CaseView) -> list[Event]:
     for entry in view.history:
         after = _after(entry)
         if entry.action == "deadline_changed":
-            events.append(_event(view, entry, _deadline_change(entry)))
+            events.append(_event(view, entry, _deadline_change(view, entry)))
         elif entry.action == "task_completed" and after.get("action") == "propose_extension":
             proposed, reason = after.get("proposed_deadline", "—"), after.get("extension_reason", "—")
             events.append(_event(view, entry, f"检定机构申请延期至 {proposed}，理由：{reason}"))
@@ -123,7 +125,7 @@ def _describe(view: CaseView, entry: AuditEntry) -> str:
             reason = CODES["escalation_reason"].get(after.get("reason") or "", after.get("reason") or "")
             return f"上报{org}" + (f"：{reason}" if reason else "")
         case "deadline_changed":
-            return _deadline_change(entry)
+            return _deadline_change(view, entry)
         case "script_failed" | "timer_failed":
             return str(after.get("error", ""))
         case "notify":
@@ -154,13 +156,14 @@ def _some(names: list[str]) -> str:
     return "、".join(names[:LISTED_INSTRUMENTS]) + f" 等 {len(names)} 台"
 
 
-def _deadline_change(entry: AuditEntry) -> str:
+def _deadline_change(view: CaseView, entry: AuditEntry) -> str:
     before = entry.before if isinstance(entry.before, dict) else {}
     after = _after(entry)
     old, new = before.get("deadline"), after.get("deadline")
-    text = f"检定期限起算：{beijing(new)}" if old is None else f"检定期限由 {beijing(old)} 变更为 {beijing(new)}"
+    what = DEADLINE_NAMES.get(view.case.process_id, "检定期限")
+    text = f"{what}起算：{beijing(new)}" if old is None else f"{what}由 {beijing(old)} 变更为 {beijing(new)}"
     if new is None:
-        text = f"检定期限 {beijing(old)} 已撤销"
+        text = f"{what} {beijing(old)} 已撤销"
     reason = after.get("reason")
     if reason:
         text += f"（{DEADLINE_REASONS.get(reason, reason)}）"

@@ -79,7 +79,7 @@ def test_the_institute_edits_the_draft_and_submits_and_the_bureau_sees_it(app, c
     sheet = client.get(f"/manage/reports/{case_id}/print").get_data(as_text=True)
     assert NARRATIVE in sheet and "报送日期：2026年11月18日" in sheet and "@media print" not in sheet
     case_page = client.get(f"/cases/{case_id}")
-    assert case_page.status_code == 200 and "编写并报送年度报告" in case_page.get_data(as_text=True)
+    assert case_page.status_code == 200 and "报送期限起算：2026-11-20 23:59" in case_page.get_data(as_text=True)
 
 
 def test_the_list_shows_not_started_overdue_and_only_the_bureaus_own_institutes(app, client, auth, clock):
