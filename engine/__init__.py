@@ -35,6 +35,7 @@ from .cases.timers import fire_due_timers
 from .organisations.actors import Actor, actor_for
 from .organisations.catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
 from .organisations.demo import DEMO_PASSWORD, DemoSummary
+from .organisations.passwords import hash_password
 from .organisations.sign_in import (
     SIGN_IN_FAILED,
     SIGN_IN_LOCKED,
@@ -179,7 +180,7 @@ __all__ = [
     "Conflict",
     "DEMO_PASSWORD",
     "DUE_WINDOWS",
-    "DemoSummary",
+    "DemoSummary", "hash_password",
     "DiagramInvalid",
     "Document",
     "DocumentSheet",

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from engine.store.models import Capability, Organisation, User
 from engine.store.status import Level, OrgKind, Role
 
 from .catalogue import INSTRUMENT_TYPES
+from .passwords import hash_password
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +161,8 @@ def _insert(session: Session, orgs: list[_Org], users: list[_User], caps: list[t
             Capability(institute_id=rows[code].id, instrument_type=instrument_type, has_regulation=has_reg)
         )
     # One salted hash shared by all demo accounts: they share a published password anyway, and scrypt
-    # (werkzeug's maintained default) costs ~80 ms a hash. Real accounts get their own hash.
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    # (werkzeug's maintained default) costs ~0.2 s a hash. Real accounts get their own hash.
+    password_hash = hash_password(DEMO_PASSWORD)
     session.add_all(
         User(
             username=u.username,
