@@ -47,6 +47,16 @@ from .organisations.sign_in import (
     revoke_user_session,
     session_user,
 )
+from .reads.activity_counts import (
+    ActivityCount,
+    ProcessHeat,
+    Slot,
+    WaitingPage,
+    WaitingRow,
+    activity_cases,
+    activity_counts,
+    heatmap_processes,
+)
 from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
 from .reads.figures import Figure, ManagerFigures, manager_figures
 from .reads.inbox_filters import (
@@ -162,6 +172,7 @@ from .store.models import (
 from .store.status import CaseStatus, InstrumentStatus, Role, TaskStatus
 
 __all__ = [
+    "ActivityCount",
     "Actor",
     "AuditEntry",
     "Budget",
@@ -214,6 +225,7 @@ __all__ = [
     "OpenTask",
     "Organisation",
     "Problem",
+    "ProcessHeat",
     "PublishResult",
     "QiangjianError",
     "RevisionCases",
@@ -230,6 +242,7 @@ __all__ = [
     "ScriptBudgetExceeded",
     "ScriptError",
     "Skipped",
+    "Slot",
     "SpecVersion",
     "StuckChoices",
     "StuckFilter",
@@ -247,8 +260,12 @@ __all__ = [
     "VIEWS",
     "ValidationFailed",
     "VersionRow",
+    "WaitingPage",
+    "WaitingRow",
     "WorkdayCalendar",
     "account_locked_until",
+    "activity_cases",
+    "activity_counts",
     "actor_for",
     "apply_for_verification",
     "audit_refusal",
@@ -279,6 +296,7 @@ __all__ = [
     "fire_due_timers",
     "get_case",
     "get_version",
+    "heatmap_processes",
     "inbox",
     "inbox_choices",
     "inbox_counts",
