@@ -231,7 +231,8 @@ def _activities(xml: str, process_id: str) -> list[tuple[str, str, str | None]]:
         tag = el.tag.rpartition("}")[2]
         if el.get("id") and (tag in _WAITING_TAGS or tag == "callActivity"):
             called = el.get("calledElement", "") if tag == "callActivity" else None
-            found.append((el.get("id", ""), el.get("name") or el.get("id", ""), called))
+            activity_id = el.get("id", "")
+            found.append((activity_id, el.get("name") or activity_id, called))
     return found
 
 
