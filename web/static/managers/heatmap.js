@@ -42,7 +42,8 @@
         canvas.addMarker(id, "qj-heat-" + count.level);
       }
       if (count.overdue) { canvas.addMarker(id, "qj-late"); }
-      overlays.add(id, "qj-count", { position: { top: -12, right: 12 }, html: badge(id, count) });
+      // Badges stay readable when the whole diagram is zoomed out to fit.
+      overlays.add(id, "qj-count", { position: { top: -12, right: 12 }, scale: { min: 1 }, html: badge(id, count) });
     });
     viewer.get("eventBus").on("element.click", function (event) {
       var count = data.counts[event.element.id];
@@ -60,6 +61,22 @@
     });
   }
 
+  function busiest(viewer) {
+    // When the canvas is wider than its box (a phone), scroll the box to the activity with most overdue,
+    // then most waiting, cases.
+    var box = document.getElementById("heatmap-box");
+    var registry = viewer.get("elementRegistry");
+    var top = null;
+    var weight = function (id) { return data.counts[id].overdue * 1e6 + data.counts[id].waiting; };
+    Object.keys(data.counts).forEach(function (id) {
+      if (registry.get(id) && data.counts[id].waiting && (!top || weight(id) > weight(top))) { top = id; }
+    });
+    if (!box || !top || box.scrollWidth <= box.clientWidth) { return; }
+    var shape = registry.getGraphics(top).getBoundingClientRect();
+    var frame = box.getBoundingClientRect();
+    box.scrollLeft += shape.left - frame.left - (box.clientWidth - shape.width) / 2;
+  }
+
   if (typeof window.BpmnJS !== "function") {
     say("流程图组件未安装（请在项目目录运行 npm ci）；各环节的数字见下表。");
     return;
@@ -71,6 +88,7 @@
     nameLanes(viewer);
     var whole = function () { canvas.zoom("fit-viewport", "auto"); };
     whole();
+    busiest(viewer);
     document.getElementById("diagram-whole").addEventListener("click", whole);
     container.setAttribute("data-rendered", "true");
   }).catch(function (err) {
