@@ -57,7 +57,8 @@ def index() -> Any:
         waiting = activity_cases(session, now, scope, process_id, activity, overdue_only=overdue_only,
                                  page=page, size=size)
     links = {c.slot.key: _links(heat, c) for c in heat.counts}
-    diagram = {"xml": heat.diagram, "roles": ROLE_NAMES, "counts": _badges(heat, links)}
+    diagram = {"xml": heat.diagram, "roles": ROLE_NAMES, "counts": _badges(heat, links),
+               "chosen": list(chosen.slot.activity_ids) if chosen else []}
     here: dict[str, Any] = {"process": process_id, "activity": activity, "overdue": "1" if overdue_only else None}
     return render_template(
         "managers/heatmap.html", heat=heat, processes=processes, process_id=process_id, links=links,

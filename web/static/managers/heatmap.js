@@ -45,6 +45,7 @@
       // Badges stay readable when the whole diagram is zoomed out to fit.
       overlays.add(id, "qj-count", { position: { top: -12, right: 12 }, scale: { min: 1 }, html: badge(id, count) });
     });
+    (data.chosen || []).forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, "qj-chosen"); } });
     viewer.get("eventBus").on("element.click", function (event) {
       var count = data.counts[event.element.id];
       if (count) { window.location.href = count.url; }
