@@ -48,6 +48,16 @@ from .organisations.sign_in import (
     revoke_user_session,
     session_user,
 )
+from .reads.activity_counts import (
+    ActivityCount,
+    ProcessHeat,
+    Slot,
+    WaitingPage,
+    WaitingRow,
+    activity_cases,
+    activity_counts,
+    heatmap_processes,
+)
 from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
 from .reads.figures import Figure, ManagerFigures, manager_figures
 from .reads.inbox_filters import (
@@ -163,6 +173,7 @@ from .store.models import (
 from .store.status import CaseStatus, InstrumentStatus, Role, TaskStatus
 
 __all__ = [
+    "ActivityCount",
     "Actor",
     "AuditEntry",
     "Budget",
@@ -215,6 +226,7 @@ __all__ = [
     "OpenTask",
     "Organisation",
     "Problem",
+    "ProcessHeat",
     "PublishResult",
     "QiangjianError",
     "RevisionCases",
@@ -231,6 +243,7 @@ __all__ = [
     "ScriptBudgetExceeded",
     "ScriptError",
     "Skipped",
+    "Slot",
     "SpecVersion",
     "StuckChoices",
     "StuckFilter",
@@ -248,8 +261,12 @@ __all__ = [
     "VIEWS",
     "ValidationFailed",
     "VersionRow",
+    "WaitingPage",
+    "WaitingRow",
     "WorkdayCalendar",
     "account_locked_until",
+    "activity_cases",
+    "activity_counts",
     "actor_for",
     "apply_for_verification",
     "audit_refusal",
@@ -280,6 +297,7 @@ __all__ = [
     "fire_due_timers",
     "get_case",
     "get_version",
+    "heatmap_processes",
     "inbox",
     "inbox_choices",
     "inbox_counts",
