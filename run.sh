@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run Qiangjian on SQLite (or the PostgreSQL of QIANGJIAN_DATABASE_URL) with demo data: migrate,
-# seed the calendar, deploy bpmn/, load the Liaoning demo organisations and users, build the demo cases at every
-# stage (once per database: qiangjian demo-world), then serve the web app (with the timer scheduler) and print its URL and the demo logins.
+# seed the calendar, deploy bpmn/, load the Liaoning demo organisations and users, build the demo cases at
+# every stage (once per database: qiangjian demo-world), then serve the web app (with the timer scheduler)
+# and print its URL and the demo logins.
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${PYTHON:-python3}"

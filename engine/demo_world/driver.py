@@ -40,6 +40,8 @@ class World:
         self._minutes = 0
         with system.readers() as session:
             calendar = system.engine.calendar(session)
+        # The first year after those the calendar holds: a date in it has no working days yet.
+        self.unloaded_year = max(calendar.confirmed_years | calendar.provisional_years) + 1
         today = real_now.astimezone(SHANGHAI).date()
         self._days: list[date] = []
         day = today - timedelta(days=1)

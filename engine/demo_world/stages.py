@@ -105,7 +105,7 @@ def _verifications(w: World, lines: list[str]) -> list[Step]:
     # The owner agrees to a date in a year the working-day calendar does not hold yet: the new reminder cannot
     # be computed, the step fails and the case is parked in error until an administrator loads that year and
     # a manager retries it. Any agreed date past the loaded calendar ends this way.
-    agreed = date(w.real_now.year + 2, 1, 15)
+    agreed = date(w.unloaded_year, 1, 15)
     steps += _received(w, "haicheng_water", "DW-HC-PG", "haicheng_institute", 5, cases)
     steps.append((4, lambda: _ask_extension(w, cases["DW-HC-PG"], "haicheng_institute", agreed)))
     steps.append((3, lambda: _agree(w, cases["DW-HC-PG"], lines)))
@@ -119,8 +119,8 @@ def _ask_extension(w: World, case_id: int, institute: str, until: date) -> None:
 
 def _agree(w: World, case_id: int, lines: list[str]) -> None:
     status = w.complete(case_id, "answer_extension", "haicheng_water", {"extension_answer": "agree"})
-    lines.append(f"Parked ({status}): DW-HC-PG extension agreed to {w.real_now.year + 2}-01-15, "
-                 "past the loaded working-day calendar")
+    lines.append(f"Parked ({status}): DW-HC-PG extension agreed to {w.unloaded_year}-01-15, "
+                 "a year the working-day calendar does not hold yet")
 
 
 def _applications(w: World, lines: list[str]) -> list[Step]:
