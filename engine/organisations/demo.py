@@ -207,7 +207,8 @@ def _add_missing_users(session: Session, users: list[_User]) -> int:
     codes = {u.org.code for u in users if u.username not in names}
     if not codes:
         return 0
-    org_ids = dict(session.execute(select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))).tuples())
+    rows = session.execute(select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes)))
+    org_ids = {code: org_id for code, org_id in rows}
     missing = [(i, u) for i, u in enumerate(users) if u.username not in names and u.org.code in org_ids]
     password_hash = generate_password_hash(DEMO_PASSWORD)
     session.add_all(User(username=u.username, display_name=_display_name(i), password_hash=password_hash,
