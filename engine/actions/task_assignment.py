@@ -1,8 +1,8 @@
 """Bulk work on the inbox: claim many tasks at once; supervisors reassign tasks to a colleague.
 
 A task that cannot be claimed or reassigned any more (closed, claimed by someone else in the meantime, its
-case suspended by a manager) is skipped and reported; a request the actor has no right to make is refused as a whole (``NotAllowed``)
-before anything is written. Every reassignment writes an audit row, as every engine command does.
+case suspended by a manager) is skipped and reported; a request the actor has no right to make is refused as a
+whole (``NotAllowed``) before anything is written. Every reassignment writes an audit row, as every engine command does.
 """
 
 from __future__ import annotations

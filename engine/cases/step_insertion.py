@@ -22,7 +22,9 @@ NEIGHBOUR_CHANGES = {"inputs", "outputs", "extensions", "cond_task_specs"}
 def inserted_before(old: TaskSpec, new: TaskSpec, spec_diff: SpecDiff) -> dict[str, TaskSpec] | None:
     """For each former successor of ``old`` now reached through new steps, the first new step; None when the
     task changed otherwise (code, conditions, a property other than ``dueAt``, a link to an existing step)."""
-    if not set(spec_diff.changed.get(old, ())) <= NEIGHBOUR_CHANGES or properties_but_due(old) != properties_but_due(new):
+    if not set(spec_diff.changed.get(old, ())) <= NEIGHBOUR_CHANGES:
+        return None
+    if properties_but_due(old) != properties_but_due(new):
         return None
     old_inputs, old_outputs = {s.name for s in old.inputs}, [s.name for s in old.outputs]
     if any(s not in spec_diff.added and s.name not in old_inputs for s in new.inputs):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from engine.calendar.workdays import add_months
@@ -39,7 +40,7 @@ _REFUSAL = "本所该类标准装置送上级检定，暂时无法开展检定"
 _RETURN = "器具安装位置填写不完整，请补充具体位置"
 _EXTENSION = "标准装置送上级检定，需延长检定期限"
 
-Step = tuple[int, Callable[[], None]]
+Step = tuple[int, Callable[[], object]]
 
 
 def item(serial: str, instrument_type: str) -> dict[str, Any]:
@@ -67,8 +68,7 @@ def _ledger(w: World, lines: list[str]) -> list[Step]:
 
     count = sum(len(s) for _h, s in _LEDGER.values())
     lines.append(f"Ledger: {len(_LEDGER)} owners filed {count} instruments on {w.day(25)}, accepted")
-    return [(25, lambda o=owner, h=handler, s=serials: file_and_accept(o, h, s))
-            for owner, (handler, serials) in _LEDGER.items()]
+    return [(25, partial(file_and_accept, owner, handler, serials)) for owner, (handler, serials) in _LEDGER.items()]
 
 
 def _received(w: World, owner: str, serial: str, institute: str, k: int, cases: dict[str, int]) -> list[Step]:
@@ -95,7 +95,7 @@ def _verifications(w: World, lines: list[str]) -> list[Step]:
     for owner, serial, institute, k in (("xinmin_gas", "DW-XM-FUEL", "shenyang_institute", 4),
                                         ("wafangdian_hospital", "DW-WF-PG", "wafangdian_institute", 3)):
         steps += _received(w, owner, serial, institute, k, cases)
-        steps.append((1, lambda s=serial, i=institute: _ask_extension(w, cases[s], i, add_months(w.day(1), 1))))
+        steps.append((1, partial(_ask_extension, w, cases, serial, institute, add_months(w.day(1), 1))))
         lines.append(f"Extension unanswered: {serial} asked {w.day(1)}, {owner} answers")
     steps += _received(w, "wafangdian_hospital", "DW-WF-BP2", "wafangdian_institute", 6, cases)
     steps.append((4, lambda: w.complete(cases["DW-WF-BP2"], "verify", "wafangdian_institute", {
@@ -107,18 +107,18 @@ def _verifications(w: World, lines: list[str]) -> list[Step]:
     # a manager retries it. Any agreed date past the loaded calendar ends this way.
     agreed = date(w.unloaded_year, 1, 15)
     steps += _received(w, "haicheng_water", "DW-HC-PG", "haicheng_institute", 5, cases)
-    steps.append((4, lambda: _ask_extension(w, cases["DW-HC-PG"], "haicheng_institute", agreed)))
-    steps.append((3, lambda: _agree(w, cases["DW-HC-PG"], lines)))
+    steps.append((4, partial(_ask_extension, w, cases, "DW-HC-PG", "haicheng_institute", agreed)))
+    steps.append((3, partial(_agree, w, cases, lines)))
     return steps
 
 
-def _ask_extension(w: World, case_id: int, institute: str, until: date) -> None:
-    w.complete(case_id, "verify", institute,
+def _ask_extension(w: World, cases: dict[str, int], serial: str, institute: str, until: date) -> None:
+    w.complete(cases[serial], "verify", institute,
                {"action": "propose_extension", "proposed_deadline": until.isoformat(), "extension_reason": _EXTENSION})
 
 
-def _agree(w: World, case_id: int, lines: list[str]) -> None:
-    status = w.complete(case_id, "answer_extension", "haicheng_water", {"extension_answer": "agree"})
+def _agree(w: World, cases: dict[str, int], lines: list[str]) -> None:
+    status = w.complete(cases["DW-HC-PG"], "answer_extension", "haicheng_water", {"extension_answer": "agree"})
     lines.append(f"Parked ({status}): DW-HC-PG extension agreed to {w.unloaded_year}-01-15, "
                  "a year the working-day calendar does not hold yet")
 
@@ -142,11 +142,13 @@ def _applications(w: World, lines: list[str]) -> list[Step]:
               f"Not accepted, escalated: DW-KP-BP applied {w.day(7)} (沈阳市计量测试研究院 → 沈阳市局)",
               f"Not accepted, escalated: DW-WF-GAS applied {w.day(6)} (大连市计量检验检测研究院 → 大连市局)",
               f"Awaiting acceptance: DW-HC-GM2 applied {w.day(1)} (鞍山市计量测试研究院)"]
-    return [(12, lambda: apply("kangping_hospital", "DW-KP-PG")), (12, lambda: accept("DW-KP-PG", "shenyang_institute")),
-            (9, lambda: apply("haicheng_water", "DW-HC-GM")), (8, lambda: refuse("DW-HC-GM", "anshan_institute")),
-            (7, lambda: apply("kangping_hospital", "DW-KP-BP")), (6, lambda: apply("wafangdian_hospital", "DW-WF-GAS")),
-            (3, lambda: apply("xinmin_gas", "DW-XM-SCALE")), (2, lambda: refuse("DW-XM-SCALE", "xinmin_institute")),
-            (1, lambda: apply("haicheng_water", "DW-HC-GM2"))]
+    return [(12, partial(apply, "kangping_hospital", "DW-KP-PG")),
+            (12, partial(accept, "DW-KP-PG", "shenyang_institute")),
+            (9, partial(apply, "haicheng_water", "DW-HC-GM")), (8, partial(refuse, "DW-HC-GM", "anshan_institute")),
+            (7, partial(apply, "kangping_hospital", "DW-KP-BP")),
+            (6, partial(apply, "wafangdian_hospital", "DW-WF-GAS")),
+            (3, partial(apply, "xinmin_gas", "DW-XM-SCALE")), (2, partial(refuse, "DW-XM-SCALE", "xinmin_institute")),
+            (1, partial(apply, "haicheng_water", "DW-HC-GM2"))]
 
 
 def _filings(w: World, lines: list[str]) -> list[Step]:
@@ -167,6 +169,6 @@ def _filings(w: World, lines: list[str]) -> list[Step]:
             ("heping_market", "DW-HP-BAL", "electronic_scale", "shenyang_institute", 3),
             ("kangping_hospital", "DW-KP-SCALE", "electronic_scale", "kangping_bureau", 2),
             ("haicheng_water", "DW-HC-WM2", "water_meter", "haicheng_institute", 2)):
-        steps += [(k, lambda o=owner, s=serial, t=kind: file(o, s, t)), (k - 1, lambda s=serial, h=handler: give_back(s, h))]
+        steps += [(k, partial(file, owner, serial, kind)), (k - 1, partial(give_back, serial, handler))]
         lines.append(f"Correction requested: {serial} returned {w.day(k - 1)}, {owner} corrects")
     return steps

@@ -220,7 +220,8 @@ def test_retry_after_the_rule_is_fixed_completes_the_case(any_database, engine, 
     assert actions.index("case_migrated") < len(actions) - 1 - actions[::-1].index("case_retried")
 
 
-def test_bulk_claim_skips_a_suspended_cases_task_as_suspended_then_claims_it_after_resume(any_database, engine, started):
+def test_bulk_claim_skips_a_suspended_cases_task_as_suspended_then_claims_it_after_resume(any_database, engine,
+                                                                                          started):
     with any_database.factory() as s, s.begin():
         suspend_case(s, engine, started.id, REASON, _actor(s, "shenyang_bureau"))
     with any_database.factory() as s, s.begin():
