@@ -210,7 +210,7 @@ def _add_missing_users(session: Session, users: list[_User]) -> int:
     rows = session.execute(select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes)))
     org_ids = {code: org_id for code, org_id in rows}
     missing = [(i, u) for i, u in enumerate(users) if u.username not in names and u.org.code in org_ids]
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    password_hash = hash_password(DEMO_PASSWORD)
     session.add_all(User(username=u.username, display_name=_display_name(i), password_hash=password_hash,
                          organisation_id=org_ids[u.org.code], roles=",".join(u.roles), active=True)
                     for i, u in missing)
