@@ -36,6 +36,7 @@ from .cases.timers import fire_due_timers
 from .organisations.actors import Actor, actor_for
 from .organisations.catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
 from .organisations.demo import DEMO_PASSWORD, DemoSummary
+from .organisations.passwords import hash_password
 from .organisations.sign_in import (
     SIGN_IN_FAILED,
     SIGN_IN_LOCKED,
@@ -47,6 +48,16 @@ from .organisations.sign_in import (
     revoke_all_sessions,
     revoke_user_session,
     session_user,
+)
+from .reads.activity_counts import (
+    ActivityCount,
+    ProcessHeat,
+    Slot,
+    WaitingPage,
+    WaitingRow,
+    activity_cases,
+    activity_counts,
+    heatmap_processes,
 )
 from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
 from .reads.figures import Figure, ManagerFigures, manager_figures
@@ -173,6 +184,7 @@ from .store.models import (
 from .store.status import CaseStatus, InstrumentStatus, Role, TaskStatus
 
 __all__ = [
+    "ActivityCount",
     "Actor",
     "AuditEntry",
     "Budget",
@@ -190,7 +202,7 @@ __all__ = [
     "Conflict",
     "DEMO_PASSWORD",
     "DUE_WINDOWS",
-    "DemoSummary",
+    "DemoSummary", "hash_password",
     "DiagramInvalid",
     "Document",
     "DocumentSheet",
@@ -225,6 +237,7 @@ __all__ = [
     "OpenTask",
     "Organisation",
     "Problem",
+    "ProcessHeat",
     "PublishResult",
     "QiangjianError",
     "REPORT_STATUSES",
@@ -245,6 +258,7 @@ __all__ = [
     "ScriptBudgetExceeded",
     "ScriptError",
     "Skipped",
+    "Slot",
     "SpecVersion",
     "StuckChoices",
     "StuckFilter",
@@ -262,8 +276,12 @@ __all__ = [
     "VIEWS",
     "ValidationFailed",
     "VersionRow",
+    "WaitingPage",
+    "WaitingRow",
     "WorkdayCalendar",
     "account_locked_until",
+    "activity_cases",
+    "activity_counts",
     "actor_for",
     "apply_for_verification",
     "audit_refusal",
@@ -294,6 +312,7 @@ __all__ = [
     "fire_due_timers",
     "get_case",
     "get_version",
+    "heatmap_processes",
     "inbox",
     "inbox_choices",
     "inbox_counts",

@@ -48,3 +48,13 @@ def test_rule_files_come_from_the_package_unless_the_setting_names_a_folder(tmp_
     monkeypatch.setenv("QIANGJIAN_RULES_DIR", str(tmp_path / "missing"))
     assert main(["--db", f"sqlite:///{tmp_path / 'b.sqlite'}", "init-db"]) == 2
     assert "QIANGJIAN_RULES_DIR" in capsys.readouterr().err
+
+
+def test_demo_world_builds_once_per_database(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'world.sqlite'}"
+    assert main(["--db", url, "init-db", "--demo"]) == 0
+    assert main(["--db", url, "demo-world"]) == 0
+    out = capsys.readouterr().out
+    assert "Ledger: 5 owners filed" in out and "Parked (error)" in out and "Verification overdue, escalated" in out
+    assert main(["--db", url, "demo-world"]) == 0
+    assert "Demo world already present; nothing added" in capsys.readouterr().out

@@ -73,14 +73,17 @@ def test_inbox_query_parameters(prop_app: PropApp) -> None:
     _inbox_params(prop_app)
 
 
-STUCK_PARAMS = ("tab", "city", "county", "institute", "process_id", "spec_name", "age", "idle_days", "page")
+# The stuck-cases page's parameters, and the process heatmap's (each page ignores the other's).
+STUCK_PARAMS = ("tab", "city", "county", "institute", "process_id", "spec_name", "age", "idle_days", "page",
+                "process", "activity", "overdue")
 
 
 @given(data=st.data())
 def _stuck_params(prop_app: PropApp, data: st.DataObject) -> None:
     params = data.draw(st.dictionaries(st.sampled_from(STUCK_PARAMS), st.one_of(odd_text, huge_ints.map(str)),
                                        min_size=1, max_size=3), "params")
-    path = data.draw(st.sampled_from(["/manage/stuck", "/manage/stuck.csv", "/manage/stuck.xlsx"]), "path")
+    path = data.draw(st.sampled_from(["/manage/stuck", "/manage/stuck.csv", "/manage/stuck.xlsx",
+                                                 "/manage/heatmap/"]), "path")
     query = "&".join(f"{name}={url_part(value)}" for name, value in params.items())
     before = row_counts(prop_app.app)
     response = prop_app.client(BUREAU).open(f"{path}?{query}")  # 沈阳's bureau: a manager

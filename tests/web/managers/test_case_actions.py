@@ -113,6 +113,21 @@ def test_suspend_shows_the_banner_and_the_audit_then_resume(app, client, auth):
     assert 'id="case-suspended"' not in html and "恢复办理" in html and "理由：已督促，恢复办理" in html
 
 
+def test_bulk_claim_says_the_case_is_suspended_not_closed(app, client, auth):
+    case_id = _application(app)
+    auth.login("shenyang_bureau")
+    assert _post(client, case_id, "suspend", reason=REASON).status_code == 302
+    auth.login("shenyang_institute")
+    task = _open_task(app, case_id)
+    token = csrf_token(client, "/")
+    html = client.post("/tasks/bulk", data={"csrf_token": token, "action": "claim", "task_id": [task.id]},
+                       follow_redirects=True).get_data(as_text=True)
+    number = _case(app, case_id).number
+    assert f"已认领 0 项；1 项未处理：{number}（案件已暂停办理，恢复前不能认领）" in html
+    assert "已办结或已关闭" not in html
+    assert _open_task(app, case_id).assignee_id is None
+
+
 def test_reassign_by_full_name(app, client, auth):
     case_id = _application(app)
     with app.app_context(), get_system().sessions() as s, s.begin():
