@@ -78,7 +78,8 @@ def _listed(world: World, username: str, process_id: str, key: str, **kwargs) ->
 
 def test_counts_per_activity_with_called_process_and_scope(world):
     with world.sc.db.factory() as s:
-        assert [p for p, _name in heatmap_processes(s)] == ["filing", "verification_request", "escalation"]
+        assert [p for p, _name in heatmap_processes(s)] == [
+            "filing", "verification_request", "yearly_report", "escalation"]
         scope = stuck_scope(s, get_user_by_username(s, "shenyang_bureau").organisation_id)
         heat = activity_counts(s, world.sc.clock(), scope, "verification_request")
     # The three call activities of the escalation share one count: the task table cannot tell them apart.
