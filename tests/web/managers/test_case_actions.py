@@ -10,6 +10,7 @@ from web.shared.system import get_system
 
 from ..clerks.test_tasks import _application
 from ..conftest import csrf_token
+from .stuck_data import seed_stuck
 
 REASON = "检定机构长期未受理，督促办理"
 
@@ -44,6 +45,19 @@ def test_the_panel_is_shown_only_to_managers_who_may_act(app, client, auth, user
     auth.login(username)
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert ('id="case-control"' in html) is panel
+
+
+def test_a_manager_who_sees_the_case_but_may_not_act_is_told_why(app, client, auth, clock):
+    late = seed_stuck(app, clock)["late"]  # a 新民 owner's case, verified in 沈阳: 新民's bureau sees it only
+    with app.app_context(), get_system().sessions() as s:
+        case_id = s.scalars(select(Case.id).where(Case.number == late)).one()
+    auth.login("xinmin_bureau")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="case-control"' not in html and 'id="case-control-none"' in html
+    assert "当前由沈阳市计量测试研究院、沈阳市市场监督管理局办理，不在本单位及下级单位的管理范围内" in html
+    auth.logout()
+    auth.login("xinmin_gas")  # not a manager: nothing about managing
+    assert "case-control" not in client.get(f"/cases/{case_id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username", ["shenyang_institute", "dalian_bureau", "xinmin_bureau", "xinmin_gas"])
