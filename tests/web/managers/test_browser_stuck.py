@@ -68,6 +68,8 @@ def test_city_manager_drills_down_reassigns_and_exports_the_stuck_cases(app, clo
     page.wait_for_load_state("load")
     screenshot(page, "phone-manager-stuck")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    late = page.locator("table.stuck tbody tr", has_text=numbers["late"]).locator(".badge.danger").bounding_box()
+    assert late is not None and late["x"] + late["width"] <= 390  # days late on screen, no sideways scrolling
 
 
 def _reassigned(app: Any, number: str) -> tuple[str, str, str]:

@@ -155,11 +155,14 @@ def test_reassign_by_full_name(app, client, auth):
     auth.login("shenyang_bureau")
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert f'<option value="{colleague_id}">欧阳明</option>' in html and "sy_clerk_2" not in html
+    assert f'id="holder-{task.id}">当前办理人：尚未认领</p>' in html
     response = _post(client, case_id, "reassign", task_id=task.id, to_user=str(colleague_id), reason=REASON)
     assert response.status_code == 302
     assert _open_task(app, case_id).assignee_id == colleague_id
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert f"→ 欧阳明；理由：{REASON}" in html
+    assert f'id="holder-{task.id}">当前办理人：欧阳明</p>' in html  # who holds it now, no longer offered
+    assert f'<option value="{colleague_id}">' not in html
 
 
 def test_terminate_asks_first_and_ends_the_case(app, client, auth):
