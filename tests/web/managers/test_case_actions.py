@@ -92,6 +92,19 @@ def test_a_missing_clerk_is_shown_beside_the_field(app, client, auth):
     assert f'id="to-user-{task.id}-error">请选择转办给哪位办理人' in response.get_data(as_text=True)
 
 
+def test_a_form_sent_after_another_manager_acted_comes_back_with_the_reason_kept(app, client, auth):
+    case_id = _application(app)
+    auth.login("shenyang_bureau")
+    token, seen = csrf_token(client, f"/cases/{case_id}"), _case(app, case_id).version
+    assert _post(client, case_id, "suspend", reason=REASON).status_code == 302  # the other manager, first
+    late = client.post(f"/manage/cases/{case_id}/terminate",
+                       data={"csrf_token": token, "_version": str(seen), "reason": "申请人撤回申请"})
+    html = late.get_data(as_text=True)
+    assert late.status_code == 409 and "该案件已被他人处理" in html and "申请人撤回申请</textarea>" in html
+    assert f'name="_version" value="{_case(app, case_id).version}"' in html  # sending it again acts on it as now
+    assert _case(app, case_id).status == "suspended"
+
+
 def test_a_post_without_csrf_is_refused(app, client, auth):
     case_id = _application(app)
     auth.login("shenyang_bureau")
