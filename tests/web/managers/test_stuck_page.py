@@ -58,6 +58,14 @@ def test_filters_and_bad_values(client, auth, numbers):
     assert "逾期工作日：必须是 0 到 365 之间的整数" in negative and "页码：必须是 1 到 1000000 之间的整数" in negative
 
 
+def test_the_scope_is_said_in_the_words_of_the_managers_organisation(client, auth):
+    auth.login("shenyang_institute_head")
+    assert "范围：本机构承办的案件。" in client.get("/manage/stuck").get_data(as_text=True)
+    auth.logout()
+    auth.login("shenyang_bureau")
+    assert "范围：本单位及下级单位、其监管的检定机构。" in client.get("/manage/stuck").get_data(as_text=True)
+
+
 def test_a_page_past_the_last_says_so_and_links_back(client, auth, numbers):
     auth.login("shenyang_bureau")
     html = client.get("/manage/stuck?tab=escalations&page=999999").get_data(as_text=True)
