@@ -3,7 +3,8 @@
 The case page (clerks' wing) shows the panel of these forms to a manager who may act on the case
 (``engine.case_controls``); each posts here with a required reason and the case version the manager saw. A
 refused form (no reason, too long, no clerk chosen) comes back on this wing's own page with the error beside
-the field; a done action returns to the case page, whose timeline shows the audit entry.
+the field; a done action returns to the case page, whose timeline shows the audit entry. A form sent after
+another manager changed the case (its version moved on) comes back too, with the reason kept.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine import (
     MAX_REASON,
     CaseControls,
+    Conflict,
     NotAllowed,
     ValidationFailed,
     case_controls,
@@ -35,6 +37,7 @@ ACTIONS = {"reassign": "转办任务", "retry": "重试", "suspend": "暂停办�
 DONE = {"reassign": "任务已转办", "retry": "案件已恢复为办理中，可以重新办理当前任务", "suspend": "案件已暂停办理",
         "resume": "案件已恢复办理", "terminate": "案件已终止"}
 NOT_ALLOWED = "只有案件所属单位或其上级单位的管理人员可以处理该案件"
+CHANGED = "您打开页面之后，该案件已被他人处理（如暂停、恢复或转办）。请查看案件的最新状态，确认仍需操作后再次提交"
 ROUTE = "/<id:case_id>/<any(reassign, retry, suspend, resume, terminate):action>"
 
 
@@ -53,6 +56,9 @@ def act(case_id: int, action: str) -> Any:
     except ValidationFailed as exc:
         get_session().rollback()
         return _page(controls, action, values, exc.errors), 400
+    except Conflict:  # another manager acted first: the form again, on the case as it is now, the reason kept
+        get_session().rollback()
+        return _page(_controls(case_id), action, values, {"_form": [CHANGED]}), 409
     flash(DONE[action])
     return redirect(url_for("cases.detail", case_id=case_id))
 

@@ -45,6 +45,7 @@ def stuck() -> Any:
         "xlsx_url": stuck_url(flt.but(page=1), "managers.stuck_xlsx"),
         "csv_url": stuck_url(flt.but(page=1), "managers.stuck_csv"),
         "clear_url": url_for("managers.stuck", tab=flt.tab),
+        "first_url": stuck_url(flt.but(page=1)) if flt.page > 1 and not page.rows else None,
         "prev_url": stuck_url(flt.but(page=flt.page - 1)) if flt.page > 1 else None,
         "next_url": stuck_url(flt.but(page=flt.page + 1)) if page.has_next else None,
     }

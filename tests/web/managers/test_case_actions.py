@@ -10,6 +10,7 @@ from web.shared.system import get_system
 
 from ..clerks.test_tasks import _application
 from ..conftest import csrf_token
+from .stuck_data import seed_stuck
 
 REASON = "检定机构长期未受理，督促办理"
 
@@ -46,6 +47,19 @@ def test_the_panel_is_shown_only_to_managers_who_may_act(app, client, auth, user
     assert ('id="case-control"' in html) is panel
 
 
+def test_a_manager_who_sees_the_case_but_may_not_act_is_told_why(app, client, auth, clock):
+    late = seed_stuck(app, clock)["late"]  # a 新民 owner's case, verified in 沈阳: 新民's bureau sees it only
+    with app.app_context(), get_system().sessions() as s:
+        case_id = s.scalars(select(Case.id).where(Case.number == late)).one()
+    auth.login("xinmin_bureau")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="case-control"' not in html and 'id="case-control-none"' in html
+    assert "当前由沈阳市计量测试研究院、沈阳市市场监督管理局办理，不在本单位及下级单位的管理范围内" in html
+    auth.logout()
+    auth.login("xinmin_gas")  # not a manager: nothing about managing
+    assert "case-control" not in client.get(f"/cases/{case_id}").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("username", ["shenyang_institute", "dalian_bureau", "xinmin_bureau", "xinmin_gas"])
 def test_others_are_refused_with_403(app, client, auth, username):
     case_id = _application(app)
@@ -76,6 +90,19 @@ def test_a_missing_clerk_is_shown_beside_the_field(app, client, auth):
     response = _post(client, case_id, "reassign", task_id=task.id, to_user="", reason=REASON)
     assert response.status_code == 400
     assert f'id="to-user-{task.id}-error">请选择转办给哪位办理人' in response.get_data(as_text=True)
+
+
+def test_a_form_sent_after_another_manager_acted_comes_back_with_the_reason_kept(app, client, auth):
+    case_id = _application(app)
+    auth.login("shenyang_bureau")
+    token, seen = csrf_token(client, f"/cases/{case_id}"), _case(app, case_id).version
+    assert _post(client, case_id, "suspend", reason=REASON).status_code == 302  # the other manager, first
+    late = client.post(f"/manage/cases/{case_id}/terminate",
+                       data={"csrf_token": token, "_version": str(seen), "reason": "申请人撤回申请"})
+    html = late.get_data(as_text=True)
+    assert late.status_code == 409 and "该案件已被他人处理" in html and "申请人撤回申请</textarea>" in html
+    assert f'name="_version" value="{_case(app, case_id).version}"' in html  # sending it again acts on it as now
+    assert _case(app, case_id).status == "suspended"
 
 
 def test_a_post_without_csrf_is_refused(app, client, auth):
@@ -141,11 +168,14 @@ def test_reassign_by_full_name(app, client, auth):
     auth.login("shenyang_bureau")
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert f'<option value="{colleague_id}">欧阳明</option>' in html and "sy_clerk_2" not in html
+    assert f'id="holder-{task.id}">当前办理人：尚未认领</p>' in html
     response = _post(client, case_id, "reassign", task_id=task.id, to_user=str(colleague_id), reason=REASON)
     assert response.status_code == 302
     assert _open_task(app, case_id).assignee_id == colleague_id
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert f"→ 欧阳明；理由：{REASON}" in html
+    assert f'id="holder-{task.id}">当前办理人：欧阳明</p>' in html  # who holds it now, no longer offered
+    assert f'<option value="{colleague_id}">' not in html
 
 
 def test_terminate_asks_first_and_ends_the_case(app, client, auth):

@@ -78,7 +78,12 @@ def test_only_managers_see_the_figures(client, auth):
     assert client.get("/manage/figures/").status_code == 302  # signed out: to the sign-in page
     auth.login("shenyang_bureau")
     assert client.get("/manage/figures/").status_code == 200
-    assert client.get("/manage/figures/?year=abc").status_code == 400
+    for bad in ("abc", "1999", "99999", "-1"):  # this year's figures, the problem beside the year picker
+        response = client.get(f"/manage/figures/?year={bad}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and 'id="year-error"' in html and 'aria-invalid="true"' in html
+        assert "年度不正确：只能查看 2000 年至 2026 年，已显示 2026 年" in html and 'class="card figure"' in html
+    assert client.get("/manage/figures/export.xlsx?year=abc&figure=all").status_code == 400
 
 
 def test_the_tables_show_the_counted_numbers(app, client, auth, clock):

@@ -54,6 +54,23 @@ def test_filters_and_bad_values(client, auth, numbers):
     assert client.get("/manage/stuck?age=%C2%B2&idle_days=%D9%A1&city=%00").status_code == 400  # ², Arabic 1, NUL
     response = client.get("/manage/stuck?tab=nonsense&age=x")
     assert response.status_code == 400 and "筛选条件有误" in response.get_data(as_text=True)
+    negative = client.get("/manage/stuck?age=-3&page=-1").get_data(as_text=True)  # a range, not "not a number"
+    assert "逾期工作日：必须是 0 到 365 之间的整数" in negative and "页码：必须是 1 到 1000000 之间的整数" in negative
+
+
+def test_the_scope_is_said_in_the_words_of_the_managers_organisation(client, auth):
+    auth.login("shenyang_institute_head")
+    assert "范围：本机构承办的案件。" in client.get("/manage/stuck").get_data(as_text=True)
+    auth.logout()
+    auth.login("shenyang_bureau")
+    assert "范围：本单位及下级单位、其监管的检定机构。" in client.get("/manage/stuck").get_data(as_text=True)
+
+
+def test_a_page_past_the_last_says_so_and_links_back(client, auth, numbers):
+    auth.login("shenyang_bureau")
+    html = client.get("/manage/stuck?tab=escalations&page=999999").get_data(as_text=True)
+    assert "没有第 999999 页：「上报未处理」中符合条件的案件共 1 条" in html
+    assert 'href="/manage/stuck?tab=escalations">回到第 1 页</a>' in html
 
 
 def test_xlsx_and_csv_have_the_rows_of_the_page(client, auth, numbers):
