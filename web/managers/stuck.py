@@ -39,7 +39,9 @@ def stuck() -> Any:
     scope = stuck_scope(session, g.user.organisation_id)
     page = stuck_page(session, engine, scope, flt)
     context = {
-        "flt": flt, "page": page, "errors": errors, "tabs": tabs(flt, page.counts),
+        "flt": flt, "page": page, "errors": errors,
+        "tabs": tabs(flt, page.counts),
+        "filtered": len(set(flt.params()) - {"tab"}) + len(errors),  # filters set (or refused): shown unfolded
         "choices": stuck_choices(session, engine, scope), "tab_label": STUCK_TABS[flt.tab],
         "columns": COLUMNS, "cells": cells, "status_names": STATUS_NAMES, "limit": STUCK_EXPORT_LIMIT,
         "xlsx_url": stuck_url(flt.but(page=1), "managers.stuck_xlsx"),

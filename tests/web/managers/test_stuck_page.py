@@ -88,3 +88,15 @@ def test_xlsx_and_csv_have_the_rows_of_the_page(client, auth, numbers):
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0] == COLUMNS and [r[0] for r in table[1:]] == shown
     assert table[1] == [str(v) for v in rows[1]]
+
+
+def test_the_filters_are_folded_unless_one_is_set(client, auth, numbers):
+    auth.login("shenyang_bureau")
+    plain = client.get("/manage/stuck?tab=overdue").get_data(as_text=True)
+    assert '<details class="filter-fold" id="stuck-filters">' in plain and "<summary>筛选条件</summary>" in plain
+    assert "managers/stuck.js" in plain
+    chosen = client.get("/manage/stuck?tab=overdue&age=2&idle_days=7").get_data(as_text=True)
+    assert '<details class="filter-fold" id="stuck-filters" open>' in chosen
+    assert "<summary>筛选条件（已设置 2 项）</summary>" in chosen
+    refused = client.get("/manage/stuck?age=abc")
+    assert refused.status_code == 400 and 'id="stuck-filters" open>' in refused.get_data(as_text=True)
