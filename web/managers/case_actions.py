@@ -40,7 +40,7 @@ from engine import (
     terminate_case,
 )
 
-from ..shared import form_id, get_session, get_system, guard_role, write_session
+from ..shared import case_origin, form_id, get_session, get_system, guard_role, write_session
 
 bp = Blueprint("case_actions", __name__, url_prefix="/manage/cases")
 
@@ -83,7 +83,7 @@ def act(case_id: int, action: str) -> Any:
         get_session().rollback()
         return _page(_controls(case_id), action, values, {"_form": [CHANGED]}), 409
     flash(DONE[action])
-    return redirect(url_for("cases.detail", case_id=case_id))
+    return redirect(url_for("cases.detail", case_id=case_id, **case_origin(request.args)))
 
 
 def _controls(case_id: int) -> CaseControls:
@@ -126,4 +126,5 @@ def _perform(session: Any, action: str, case_id: int, values: dict[str, str]) ->
 def _page(controls: CaseControls, action: str, values: dict[str, str], errors: dict[str, list[str]]) -> str:
     case = get_case(get_session(), controls.case_id)
     return render_template("managers/case_actions/form.html", controls=controls, case=case, action=action,
-                           title=ACTIONS[action], values=values, errors=errors, max_reason=MAX_REASON)
+                           title=ACTIONS[action], values=values, errors=errors, max_reason=MAX_REASON,
+                           origin=case_origin(request.args))

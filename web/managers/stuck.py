@@ -21,7 +21,7 @@ from engine import (
     stuck_scope,
 )
 
-from ..shared import get_session, get_system, guard_role
+from ..shared import get_session, get_system, guard_role, list_link
 from .stuck_export import COLUMNS, STATUS_NAMES, as_csv, as_xlsx, cells
 from .stuck_params import read_filter, stuck_url, tabs
 
@@ -41,6 +41,7 @@ def stuck() -> Any:
     context = {
         "flt": flt, "page": page, "errors": errors,
         "tabs": tabs(flt, page.counts),
+        "case_link": list_link("stuck", {**flt.params(), **({"page": str(flt.page)} if flt.page > 1 else {})}),
         "filtered": len(set(flt.params()) - {"tab"}) + len(errors),  # filters set (or refused): shown unfolded
         "choices": stuck_choices(session, engine, scope), "tab_label": STUCK_TABS[flt.tab],
         "columns": COLUMNS, "cells": cells, "status_names": STATUS_NAMES, "limit": STUCK_EXPORT_LIMIT,

@@ -31,9 +31,10 @@ def test_city_manager_drills_down_reassigns_and_exports_the_stuck_cases(app, clo
     row.locator("a", has_text=numbers["late"]).click()
     page.wait_for_url("**/cases/*")
     assert numbers["late"] in page.inner_text("main")
+    assert page.inner_text("p.crumbs").startswith("监督管理 › 滞留案件")
     screenshot(page, "manager-stuck-case")
 
-    form = page.locator("#case-control form[action$='/reassign']", has_text="检定并出具结果")
+    form = page.locator("#case-control form[action*='/reassign?from=stuck']", has_text="检定并出具结果")
     form.locator("select[name=to_user]").select_option(label=REASSIGNEE)
     form.locator("textarea[name=reason]").fill("   ")  # passes the browser's `required`; the server refuses it
     form.locator("button[type=submit]").click()
@@ -46,7 +47,7 @@ def test_city_manager_drills_down_reassigns_and_exports_the_stuck_cases(app, clo
     refused.locator("textarea[name=reason]").fill(REASON)
     refused.locator("button[type=submit]").click()
     page.wait_for_selector("text=任务已转办")
-    assert REASON in page.inner_text("table.timeline")
+    assert REASON in page.inner_text("table.timeline") and "滞留案件" in page.inner_text("p.crumbs")
     assert _reassigned(app, numbers["late"]) == (REASSIGNEE, REASON, "shenyang_bureau")
 
     page.goto(f"{live_server}/manage/stuck?tab=overdue")
