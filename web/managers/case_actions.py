@@ -83,7 +83,8 @@ def act(case_id: int, action: str) -> Any:
         get_session().rollback()
         return _page(_controls(case_id), action, values, {"_form": [CHANGED]}), 409
     flash(DONE[action])
-    return redirect(url_for("cases.detail", case_id=case_id, **case_origin(request.args)))
+    origin: dict[str, Any] = case_origin(request.args)  # back to the case page, crumb to the list kept
+    return redirect(url_for("cases.detail", case_id=case_id, **origin))
 
 
 def _controls(case_id: int) -> CaseControls:
