@@ -13,7 +13,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import url_for
 
-ORIGINS = {"stuck": ("managers.stuck", "监督管理", "滞留案件")}  # from= → endpoint, section, page
+ORIGINS = {  # from= → endpoint, section, page
+    "stuck": ("managers.stuck", "监督管理", "滞留案件"),
+    "heatmap": ("heatmap.index", "监督管理", "流程热力图"),
+}
 _KEY = re.compile(r"[a-z_]{1,20}")
 _MAX_PAIRS, _MAX_VALUE = 12, 100
 
