@@ -59,7 +59,7 @@ from .reads.activity_counts import (
     activity_counts,
     heatmap_processes,
 )
-from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
+from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, may_view_case, working_days_left
 from .reads.figures import Figure, ManagerFigures, manager_figures
 from .reads.inbox_filters import (
     DUE_WINDOWS,
@@ -292,6 +292,7 @@ __all__ = [
     "case_history",
     "case_tasks",
     "case_view",
+    "may_view_case",
     "claim_tasks",
     "colleagues",
     "confirm_calendar_year",

@@ -27,7 +27,7 @@ from engine import (
     unstorable,
 )
 
-from ..shared import ROLE_NAMES, get_session, get_system, guard_role
+from ..shared import ROLE_NAMES, get_session, get_system, guard_role, list_link
 
 bp = Blueprint("heatmap", __name__, url_prefix="/manage/heatmap")
 MAX_PAGE = 10**6
@@ -68,7 +68,9 @@ def index() -> Any:
         if waiting and waiting.has_next else None,
         shared=any(len(c.slot.activity_ids) > 1 for c in heat.counts),
         total=sum(c.waiting for c in heat.counts), total_overdue=sum(c.overdue for c in heat.counts),
-        generated=now.astimezone(SHANGHAI), organisation=g.organisation)
+        generated=now.astimezone(SHANGHAI), organisation=g.organisation,
+        case_link=list_link("heatmap", {k: str(v) for k, v in here.items() if v}),  # the case crumb leads back
+    )
 
 
 def _text(name: str) -> str:

@@ -1,5 +1,6 @@
 """In chromium: a city manager opens the process heatmap, finds the overdue count on the verification step
-and clicks it to list the case; on a phone the diagram scrolls inside its box."""
+and clicks it to list the case; on a phone the diagram scrolls inside its box and the step table's 查看 links
+are on screen."""
 
 from __future__ import annotations
 
@@ -36,3 +37,8 @@ def test_heatmap_badge_lists_the_cases_waiting_there(app, clock, live_server, pa
     box = page.evaluate("(b => [b.scrollWidth, b.clientWidth, b.scrollLeft])(document.getElementById('heatmap-box'))")
     assert box[0] > box[1] and box[2] > 0
     assert page.locator('a.qj-count[data-activity="verify"]').is_visible()
+    table = page.evaluate("(t => [t.scrollWidth, t.clientWidth])(document.getElementById('heatmap-table'))")
+    assert table[0] <= table[1]  # nothing to scroll sideways to
+    links = page.locator("#heatmap-table td.links a")
+    assert links.count() >= 3 and all(b["x"] >= 0 and b["x"] + b["width"] <= 390 for b in (
+        links.nth(i).bounding_box() for i in range(links.count())))

@@ -23,6 +23,7 @@ def test_city_manager_drills_down_reassigns_and_exports_the_stuck_cases(app, clo
     sign_in(page, live_server, "shenyang_bureau")
     page.click("nav.menu >> text=监督管理")
     page.wait_for_selector("table.stuck")
+    assert page.locator("form.filters").is_visible()  # a desktop has room: unfolded
     assert "已逾期" in page.inner_text("nav.tabs")
     row = page.locator("table.stuck tbody tr", has_text=numbers["late"])
     assert "新民市东城加油站" in row.inner_text() and row.locator(".badge.danger").inner_text() == "3"
@@ -30,9 +31,10 @@ def test_city_manager_drills_down_reassigns_and_exports_the_stuck_cases(app, clo
     row.locator("a", has_text=numbers["late"]).click()
     page.wait_for_url("**/cases/*")
     assert numbers["late"] in page.inner_text("main")
+    assert page.inner_text("p.crumbs").startswith("监督管理 › 滞留案件")
     screenshot(page, "manager-stuck-case")
 
-    form = page.locator("#case-control form[action$='/reassign']", has_text="检定并出具结果")
+    form = page.locator("#case-control form[action*='/reassign?from=stuck']", has_text="检定并出具结果")
     form.locator("select[name=to_user]").select_option(label=REASSIGNEE)
     form.locator("textarea[name=reason]").fill("   ")  # passes the browser's `required`; the server refuses it
     form.locator("button[type=submit]").click()
@@ -45,7 +47,7 @@ def test_city_manager_drills_down_reassigns_and_exports_the_stuck_cases(app, clo
     refused.locator("textarea[name=reason]").fill(REASON)
     refused.locator("button[type=submit]").click()
     page.wait_for_selector("text=任务已转办")
-    assert REASON in page.inner_text("table.timeline")
+    assert REASON in page.inner_text("table.timeline") and "滞留案件" in page.inner_text("p.crumbs")
     assert _reassigned(app, numbers["late"]) == (REASSIGNEE, REASON, "shenyang_bureau")
 
     page.goto(f"{live_server}/manage/stuck?tab=overdue")
@@ -67,6 +69,10 @@ def test_city_manager_drills_down_reassigns_and_exports_the_stuck_cases(app, clo
     page.goto(f"{live_server}/manage/stuck")
     page.wait_for_load_state("load")
     screenshot(page, "phone-manager-stuck")
+    assert not page.locator("form.filters").is_visible()  # folded: the first case is on the first screen
+    assert page.locator("table.stuck tbody tr").first.bounding_box()["y"] < 844
+    page.click("#stuck-filters > summary")
+    assert page.locator("form.filters select[name=city]").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     late = page.locator("table.stuck tbody tr", has_text=numbers["late"]).locator(".badge.danger").bounding_box()
     assert late is not None and late["x"] + late["width"] <= 390  # days late on screen, no sideways scrolling

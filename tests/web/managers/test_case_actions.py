@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import Case, Organisation, Task, TaskStatus, User
+from engine import AuditEntry, Case, Organisation, Task, TaskStatus, User
 from web.shared.system import get_system
 
 from ..clerks.test_tasks import _application
@@ -60,15 +60,39 @@ def test_a_manager_who_sees_the_case_but_may_not_act_is_told_why(app, client, au
     assert "case-control" not in client.get(f"/cases/{case_id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("username", ["shenyang_institute", "dalian_bureau", "xinmin_bureau", "xinmin_gas"])
-def test_others_are_refused_with_403(app, client, auth, username):
+def _refusals(app) -> list[tuple[str, str]]:
+    with app.app_context(), get_system().sessions() as s:
+        return [(e.actor, e.after["target"]) for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "rules_refused").order_by(AuditEntry.id))]
+
+
+# 沈阳's institute is no manager; 新民's bureau sees the case (its owner is under it) but may not act on it;
+# 大连's bureau may not even see it, so it is told what it would be told of a case that does not exist.
+@pytest.mark.parametrize(("username", "status"), [
+    ("shenyang_institute", 403), ("xinmin_gas", 403), ("xinmin_bureau", 403), ("dalian_bureau", 404),
+])
+def test_others_are_refused_and_audited(app, client, auth, username, status):
     case_id = _application(app)
     auth.login(username)
-    assert client.get(f"/manage/cases/{case_id}/suspend").status_code == 403
+    assert client.get(f"/manage/cases/{case_id}/suspend").status_code == status
     token = csrf_token(client, "/")
     response = client.post(f"/manage/cases/{case_id}/terminate", data={"csrf_token": token, "reason": REASON})
-    assert response.status_code == 403
+    assert response.status_code == status
     assert _case(app, case_id).status == "running"
+    path = f"/manage/cases/{case_id}/"
+    assert _refusals(app) == [(username, path + "suspend"), (username, path + "terminate")]
+
+
+def test_a_case_that_does_not_exist_is_404_and_says_no_more(app, client, auth):
+    hidden = _application(app)
+    auth.login("dalian_bureau")
+    missing = client.get("/manage/cases/999999/suspend")
+    unseen = client.get(f"/manage/cases/{hidden}/suspend")
+    assert missing.status_code == unseen.status_code == 404
+    assert "没有这个案件，或该案件不在您的查看范围内" in missing.get_data(as_text=True)
+    assert missing.get_data(as_text=True).replace("999999", str(hidden)) == unseen.get_data(as_text=True)
+    assert [target for _who, target in _refusals(app)] == ["/manage/cases/999999/suspend",
+                                                          f"/manage/cases/{hidden}/suspend"]
 
 
 @pytest.mark.parametrize(("reason", "message"), [("   ", "请填写理由"), ("理" * 2001, "理由不能超过 2000 字")])
@@ -90,6 +114,23 @@ def test_a_missing_clerk_is_shown_beside_the_field(app, client, auth):
     response = _post(client, case_id, "reassign", task_id=task.id, to_user="", reason=REASON)
     assert response.status_code == 400
     assert f'id="to-user-{task.id}-error">请选择转办给哪位办理人' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("whom", "message"), [
+    ("dalian_institute", "所选人员不能办理该任务"), (None, "找不到所选的办理人"),
+])
+def test_a_crafted_reassignment_is_shown_beside_the_clerk_field(app, client, auth, whom, message):
+    case_id = _application(app)
+    task = _open_task(app, case_id)
+    with app.app_context(), get_system().sessions() as s:
+        to_user = s.scalars(select(User.id).where(User.username == whom)).one() if whom else 999999
+    auth.login("shenyang_bureau")
+    response = _post(client, case_id, "reassign", task_id=task.id, to_user=str(to_user), reason=REASON)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'<p class="field-error" id="to-user-{task.id}-error">{message}' in html
+    assert f"{REASON}</textarea>" in html and 'class="error-summary"' in html  # the form, kept
+    assert _open_task(app, case_id).assignee_id is None
 
 
 def test_a_form_sent_after_another_manager_acted_comes_back_with_the_reason_kept(app, client, auth):

@@ -134,3 +134,14 @@ def _value(text: str) -> str | float:
 def _keys() -> tuple[str, ...]:
     return ("open_steps", "on_time_institute", "on_time_county", "on_time_city", "activity", "turnaround",
             "late_ranking")
+
+
+def test_a_figure_with_nothing_to_plot_says_so_instead_of_an_empty_chart(app, client, auth, clock):
+    on_time, _late = applications(app, 2)
+    received(app, on_time)  # received, no result yet: nothing finished, no 检定用时 to draw
+    clock.set("2026-10-02T10:00:00+08:00")
+    auth.login("shenyang_bureau")
+    html = client.get("/manage/figures/?year=2026").get_data(as_text=True)
+    turnaround = html.split('id="turnaround"')[1].split("</section>")[0]
+    assert 'id="turnaround-empty">暂无数据' in turnaround and "figure-chart" not in turnaround
+    assert _tables(html)["turnaround-table"][1:] == [["全部", "0", "—", "—"]]  # the table still says 0 finished

@@ -32,7 +32,7 @@ def _table(html: str) -> dict[str, tuple[int, int]]:
 
 def _listed(html: str) -> list[str]:
     section = html.partition('id="waiting"')[2]
-    return re.findall(r'href="/cases/\d+">(QJ\d+)</a>', section)
+    return re.findall(r'href="/cases/\d+\?from=heatmap[^"]*">(QJ\d+)</a>', section)
 
 
 @pytest.mark.parametrize("username", ["xinmin_institute", "policy"])
@@ -51,6 +51,10 @@ def test_numbers_per_step_and_the_cases_behind_them(client, auth, numbers):
     assert _listed(verify) == [numbers["late"]] and "沈阳市计量测试研究院" in verify
     late = client.get("/manage/heatmap/?process=verification_request&activity=verify&overdue=1")
     assert _listed(late.get_data(as_text=True)) == [numbers["late"]]
+    link = re.search(r'href="(/cases/\d+\?from=heatmap[^"]*)"', late.get_data(as_text=True)).group(1)
+    crumbs = client.get(link.replace("&amp;", "&")).get_data(as_text=True).split('<p class="crumbs">')[1]
+    assert crumbs.startswith('监督管理 › <a href="/manage/heatmap/?process=verification_request&amp;activity=verify'
+                             '&amp;overdue=1">流程热力图</a>')  # the case page leads back to the same list
     escalated = client.get("/manage/heatmap/?process=verification_request&activity=escalate_overdue")
     assert _listed(escalated.get_data(as_text=True)) == [numbers["late"]]
     assert "沈阳市市场监督管理局" in escalated.get_data(as_text=True)
