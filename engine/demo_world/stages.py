@@ -17,6 +17,7 @@ from typing import Any
 from engine.calendar.workdays import add_months
 
 from .driver import World
+from .reports import yearly_report_steps
 
 SERIAL_PREFIX = "DW-"
 
@@ -53,7 +54,8 @@ def item(serial: str, instrument_type: str) -> dict[str, Any]:
 def build(w: World) -> list[str]:
     """Run every story's steps in the order of their days, then sweep at today's time; summary lines."""
     lines: list[str] = []
-    steps = _ledger(w, lines) + _verifications(w, lines) + _applications(w, lines) + _filings(w, lines)
+    steps = (_ledger(w, lines) + _verifications(w, lines) + _applications(w, lines) + _filings(w, lines)
+             + yearly_report_steps(w, lines))
     for k, step in sorted(steps, key=lambda s: -s[0]):  # stable: one story's steps of a day stay in order
         w.at(k)
         step()

@@ -14,6 +14,7 @@ from engine.demo_world import DemoClock, build_demo_world
 from engine.organisations.orgs import visible_org_ids
 from engine.reads.stuck_cases import stuck_page, stuck_scope
 from engine.reads.stuck_filter import STUCK_TABS, StuckFilter
+from engine.reads.yearly_reports import report_list
 from engine.store.models import AuditEntry, Case, Document, Task, User
 from tests.engine.scenario import BPMN_DIR
 
@@ -106,3 +107,27 @@ def test_a_second_run_adds_nothing(world):
     assert list(build_demo_world(system, DemoClock(NOW), NOW)) == ["Demo world already present; nothing added"]
     with system.readers() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_the_yearly_reports_show_submitted_late_and_overdue_after_the_due_date(sqlite_template, tmp_path):
+    """Built on 7 December: 沈阳 submitted before 20 November, 大连 after it, the other eight are overdue and
+    escalated to their same-level bureaus (counted from the task table too)."""
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    path = tmp_path / "reports.sqlite"
+    shutil.copy(sqlite_template, path)
+    clock = DemoClock(now)
+    system = open_system(f"sqlite:///{path}", clock=clock)
+    try:
+        prepare_database(system, bpmn_dir=BPMN_DIR, demo=True)
+        list(build_demo_world(system, clock, now))
+        with system.readers() as s:
+            rows = {r.institute_name: r for r in report_list(s, _org(system, "liaoning_bureau"), 2026, now)}
+            escalated = s.scalar(select(func.count()).select_from(Task).join(Case, Case.id == Task.case_id).where(
+                Case.process_id == "yearly_report", Task.spec_name == "handle_escalation", Task.status == "ready"))
+    finally:
+        system.db.dispose()
+    assert (rows["沈阳市计量测试研究院"].status, rows["沈阳市计量测试研究院"].late) == ("submitted", False)
+    assert (rows["大连市计量检验检测研究院"].status, rows["大连市计量检验检测研究院"].late) == ("submitted", True)
+    others = [r.status for name, r in rows.items() if name not in ("沈阳市计量测试研究院", "大连市计量检验检测研究院")]
+    assert others == ["overdue"] * 8
+    assert escalated == 9  # the eight open ones and 大连's, escalated before it was submitted
