@@ -147,6 +147,10 @@ class CaseMigration(Base):
     reverted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+RESULT_COLUMNS = ("result_day", "result_institute_id", "county_code", "result_on_time", "result_working_days")
+IDLE_COLUMNS = ("status", "last_activity_at", "owner_org_id", "county_code", "process_id")
+
+
 class Case(Base):
     """A running or finished process instance; ``state`` is SpiffWorkflow's JSON without the spec."""
 
@@ -171,9 +175,39 @@ class Case(Base):
     # (None when the case has no single value, e.g. a filing that lists several types).
     county_code: Mapped[str | None] = mapped_column(String(16))
     instrument_type: Mapped[str | None] = mapped_column(String(64))
+    # The time of the case's latest audit entry (every writer of one keeps it), for "no activity for N days".
+    last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A verification's facts for the managers' figures, written by the step that makes them true
+    # (engine/cases/case_facts.py): receipt time; result day (China time), institute, on time, working days
+    # receipt → result (None when the calendar could not count them then).
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    result_day: Mapped[date | None] = mapped_column(Date)
+    result_institute_id: Mapped[int | None] = mapped_column(Integer)
+    result_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    result_working_days: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_case_next_timer_at", "next_timer_at"),)
+    __table_args__ = (
+        Index("ix_case_next_timer_at", "next_timer_at"),
+        # Every column the results figures read, so they are answered from the index alone.
+        Index("ix_case_result", *RESULT_COLUMNS),
+        # Running cases by their latest activity (the stuck cases' "no activity" tab).
+        Index("ix_case_idle", *IDLE_COLUMNS),
+    )
+
+
+class CaseEvent(Base):
+    """One countable event of a verification (extension asked or agreed, refusal, escalation), in the
+    month it happened, credited to an institute; written by the step it happened in."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_kind_at", "kind", "at", "institute_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    institute_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 CLAIMED = text("assignee_id IS NOT NULL")
