@@ -69,6 +69,7 @@ def step_facts(
 def _result(row: Case, institute_id: int, now: datetime, calendar: Callable[[], WorkdayCalendar]) -> None:
     day = now.astimezone(SHANGHAI).date()
     row.result_day = day
+    row.result_month = day.year * 100 + day.month
     row.result_institute_id = institute_id
     row.result_on_time = row.deadline_at is not None and now <= row.deadline_at
     row.result_working_days = None

@@ -97,7 +97,7 @@ def manager_figures(session: Session, source: CalendarSource, org_id: int, year:
         _on_time("on_time_city", "市", {g: places.get(g.county_code or "", ("", "未知"))[1] for g in groups},
                  groups),
         _activity(names, *(events.get(kind, {}) for kind in (q.ASKED, q.AGREED, q.REFUSED, q.ESCALATED))),
-        _turnaround(session, source, names, *q.working_days(session, ids, year)),
+        _turnaround(session, source, names, groups, ids, year),
         _late_ranking(names, groups, q.overdue_now(session, ids, source.clock())),
     )
     return ManagerFigures(year, figures)
@@ -138,24 +138,30 @@ def _activity(names: dict[int, str], asked: dict[int, int], agreed: dict[int, in
                   ("检定机构", "申请延期", "同意延期", "拒绝受理", "上报"), rows, "bar", (1, 2, 3, 4))
 
 
-def _turnaround(session: Session, source: CalendarSource, names: dict[int, str], spans: dict[int, dict[int, int]],
-                unknown: Sequence[q.Unknown]) -> Figure:
+def _turnaround(session: Session, source: CalendarSource, names: dict[int, str], groups: Iterable[q.ResultGroup],
+                ids: Sequence[int], year: int) -> Figure:
     """From histograms (working days → results) per institute; results not counted when they were given
     (a calendar year missing then) are counted now, or left out if the calendar still lacks the year."""
-    calendar = source.calendar(session) if unknown else None
-    for u in unknown:
+    spans: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    missing = False
+    for g in groups:
+        if g.working_days is None:
+            missing = True
+        else:
+            spans[g.institute_id][g.working_days] += g.count
+    calendar = source.calendar(session) if missing else None
+    for u in q.uncounted(session, ids, year) if missing else ():
         try:
             days = calendar.working_days_between(u.received, u.resulted)  # type: ignore[union-attr]
         except CalendarError:  # a year no administrator has loaded: no working days to count on
             continue
-        spans.setdefault(u.institute_id, {})
-        spans[u.institute_id][days] = spans[u.institute_id].get(days, 0) + u.count
+        spans[u.institute_id][days] += u.count
     everyone: dict[int, int] = defaultdict(int)
     for histogram in spans.values():
         for days, n in histogram.items():
             everyone[days] += n
     rows: list[tuple[Cell, ...]] = [("全部", *_spread(everyone))]
-    rows += [(names[i], *_spread(h)) for i, h in sorted(spans.items(), key=lambda s: names[s[0]]) if h]
+    rows += [(names[i], *_spread(h)) for i, h in sorted(spans.items(), key=lambda s: names[s[0]])]
     note = ("从登记收到受检器具到出具检定结果的工作日数（收到当日不计，按法定节假日和调休）；"
             "P90 为第90百分位（最近秩）。")
     return Figure("turnaround", "检定用时（工作日）", note, ("检定机构", "办结数", "中位数", "P90"), tuple(rows),

@@ -147,7 +147,7 @@ class CaseMigration(Base):
     reverted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-RESULT_COLUMNS = ("result_day", "result_institute_id", "county_code", "result_on_time", "result_working_days")
+RESULT_COLUMNS = ("result_month", "result_institute_id", "county_code", "result_on_time", "result_working_days")
 IDLE_COLUMNS = ("status", "last_activity_at", "owner_org_id", "county_code", "process_id")
 
 
@@ -178,10 +178,11 @@ class Case(Base):
     # The time of the case's latest audit entry (every writer of one keeps it), for "no activity for N days".
     last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # A verification's facts for the managers' figures, written by the step that makes them true
-    # (engine/cases/case_facts.py): receipt time; result day (China time), institute, on time, working days
-    # receipt → result (None when the calendar could not count them then).
+    # (engine/cases/case_facts.py): receipt time; result day and month (yyyymm, China time), institute, on
+    # time, working days receipt → result (None when the calendar could not count them then).
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     result_day: Mapped[date | None] = mapped_column(Date)
+    result_month: Mapped[int | None] = mapped_column(Integer)
     result_institute_id: Mapped[int | None] = mapped_column(Integer)
     result_on_time: Mapped[bool | None] = mapped_column(Boolean)
     result_working_days: Mapped[int | None] = mapped_column(Integer)
@@ -189,7 +190,8 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_case_next_timer_at", "next_timer_at"),
-        # Every column the results figures read, so they are answered from the index alone.
+        # Every column the results figures read, in the order they group by: answered from the index alone,
+        # grouped as the index is read (no sort).
         Index("ix_case_result", *RESULT_COLUMNS),
         # Running cases by their latest activity (the stuck cases' "no activity" tab).
         Index("ix_case_idle", *IDLE_COLUMNS),

@@ -2,7 +2,8 @@
 
 The managers' figures and stuck-cases page read narrow, indexed facts instead of probing task rows and the
 audit log per case (issue 10). Case gets ``last_activity_at`` (time of its latest audit entry), and for a
-verification ``received_at`` (``record_receipt`` completed) and its result: ``result_day`` (China time),
+verification ``received_at`` (``record_receipt`` completed) and its result: ``result_day`` and
+``result_month`` (yyyymm; China time),
 ``result_institute_id``, ``result_on_time`` (by ``deadline_at``) and ``result_working_days`` (receipt day →
 result day on the working-day calendar; NULL when a year is not loaded). ``case_event`` holds extension
 requests, agreed extensions, refusals and escalations, one row each, credited to an institute. From now
@@ -25,7 +26,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-RESULT_COLUMNS = ["result_day", "result_institute_id", "county_code", "result_on_time", "result_working_days"]
+RESULT_COLUMNS = ["result_month", "result_institute_id", "county_code", "result_on_time", "result_working_days"]
 IDLE_COLUMNS = ["status", "last_activity_at", "owner_org_id", "county_code", "process_id"]
 SHANGHAI = timezone(timedelta(hours=8))
 VERIFICATION = "verification_request"
@@ -33,7 +34,7 @@ VERIFICATION = "verification_request"
 TS = sa.DateTime(timezone=True)
 case = sa.table("case", sa.column("id", sa.Integer), sa.column("process_id", sa.String),
                 sa.column("updated_at", TS), sa.column("deadline_at", TS), sa.column("last_activity_at", TS),
-                sa.column("received_at", TS), sa.column("result_day", sa.Date),
+                sa.column("received_at", TS), sa.column("result_day", sa.Date), sa.column("result_month", sa.Integer),
                 sa.column("result_institute_id", sa.Integer), sa.column("result_on_time", sa.Boolean),
                 sa.column("result_working_days", sa.Integer))
 task = sa.table("task", sa.column("id", sa.String), sa.column("case_id", sa.Integer), sa.column("spec_name", sa.String),
@@ -52,6 +53,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("received_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("result_day", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("result_month", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("result_institute_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("result_on_time", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("result_working_days", sa.Integer(), nullable=True))
@@ -79,10 +81,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_case_idle")
         batch_op.drop_index("ix_case_result")
     op.drop_table("case_event")
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        for column in ("result_working_days", "result_on_time", "result_institute_id", "result_day", "received_at",
-                       "last_activity_at"):
-            batch_op.drop_column(column)
+    # ALTER TABLE DROP COLUMN on both databases (SQLite >= 3.35): a batch copy of "case" would trip the
+    # foreign keys that point at it.
+    for column in ("result_working_days", "result_on_time", "result_institute_id", "result_month", "result_day",
+                   "received_at", "last_activity_at"):
+        op.drop_column("case", column)
 
 
 def backfill(conn: Any) -> None:
@@ -122,11 +125,12 @@ def _results(conn: Any) -> None:
         resulted = _aware(completed)
         day = resulted.astimezone(SHANGHAI).date()
         start = None if received is None else _aware(received).astimezone(SHANGHAI).date()
-        values.append({"b_id": case_id, "b_day": day, "b_institute": institute,
+        values.append({"b_id": case_id, "b_day": day, "b_month": day.year * 100 + day.month, "b_institute": institute,
                        "b_on_time": deadline is not None and resulted <= _aware(deadline),
                        "b_days": None if start is None else working(start, day)})
     conn.execute(case.update().where(case.c.id == sa.bindparam("b_id")).values(
-        result_day=sa.bindparam("b_day"), result_institute_id=sa.bindparam("b_institute"),
+        result_day=sa.bindparam("b_day"), result_month=sa.bindparam("b_month"),
+        result_institute_id=sa.bindparam("b_institute"),
         result_on_time=sa.bindparam("b_on_time"), result_working_days=sa.bindparam("b_days")), values)
 
 
