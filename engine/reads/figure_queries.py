@@ -3,7 +3,7 @@
 No case is deserialized and no task row or audit entry is probed per case: the engine's step writes each
 verification's receipt and result onto its case row (``result_day``, ``result_institute_id``,
 ``result_on_time``, ``result_working_days``; index ``ix_case_result``) and its extension requests, agreed
-extensions, refusals and escalations into ``case_event`` (index ``ix_case_event_kind_at``); what each of
+extensions, refusals and escalations into ``case_event`` (index ``ix_case_event_kind``); what each of
 them means is in engine/cases/case_facts.py. Open steps and "overdue now" read the open task rows.
 """
 
@@ -65,12 +65,20 @@ def _in_year(year: int) -> Any:
 
 
 def open_steps(session: Session, org_ids: Collection[int]) -> list[tuple[str | None, str, int]]:
-    """(process id, step title, cases) for the open tasks the organisations must act on, most cases first."""
-    cases = func.count(func.distinct(Task.case_id))
-    query = (select(Task.case_process_id, Task.title, cases)
-             .where(Task.status == READY, Task.organisation_id.in_(org_ids))
-             .group_by(Task.case_process_id, Task.title).order_by(cases.desc(), Task.title))
-    return [(p, t, int(n)) for p, t, n in session.execute(query)]
+    """(process id, step title, cases) for the open tasks the organisations must act on, most cases first.
+
+    Counted per step id from ``ix_task_stuck`` alone; each step's title is then read from one of its rows."""
+    grouped = (select(Task.case_process_id.label("process"), Task.spec_name.label("step"),
+                      func.count(func.distinct(Task.case_id)).label("cases"))
+               .where(Task.status == READY, Task.organisation_id.in_(org_ids))
+               .group_by(Task.case_process_id, Task.spec_name).subquery())
+    named = aliased(Task)
+    title = (select(named.title).where(named.status == READY, named.spec_name == grouped.c.step,
+                                       named.case_process_id == grouped.c.process)
+             .limit(1).scalar_subquery())
+    rows = [(p, t or s, int(n)) for p, s, n, t in
+            session.execute(select(grouped.c.process, grouped.c.step, grouped.c.cases, title))]
+    return sorted(rows, key=lambda r: (-r[2], r[1]))
 
 
 def result_groups(session: Session, institute_ids: Collection[int], year: int) -> list[ResultGroup]:

@@ -69,7 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("case_event", schema=None) as batch_op:
         batch_op.create_index("ix_case_event_case_id", ["case_id"], unique=False)
-        batch_op.create_index("ix_case_event_kind_at", ["kind", "at", "institute_id"], unique=False)
+        batch_op.create_index("ix_case_event_kind", ["kind", "institute_id", "at"], unique=False)
     backfill(op.get_bind())
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.create_index("ix_case_result", RESULT_COLUMNS, unique=False)
