@@ -151,9 +151,13 @@ def _task_rows(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: 
 
 
 def _case_rows(query: Select[Any], scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits) -> Select[Any]:
-    """Cases with their open tasks (one row without a task when none is open), in scope and filtered."""
+    """Cases with their open tasks (one row without a task when none is open), in scope and filtered.
+
+    The status is compared as ``status || ''`` so that no index can serve it: left to itself SQLite reached
+    the tasks through ``ix_task_stuck (status=?)`` and read every open task for each case (1.7 s for 2,500
+    idle cases) instead of the case's few tasks through ``ix_task_case_id``."""
     query = query.select_from(Case).outerjoin(
-        Task, and_(Task.case_id == Case.id, Task.status == TaskStatus.READY.value))
+        Task, and_(Task.case_id == Case.id, Task.status.concat("") == TaskStatus.READY.value))
     return _filtered(query, scope, flt, limits, (Case.owner_org_id, Case.county_code, Case.process_id))
 
 
