@@ -217,6 +217,7 @@ CLAIMED = text("assignee_id IS NOT NULL")
 # Every column the stuck-cases counts read from a task (engine/reads/stuck_cases.py).
 STUCK_COLUMNS = ("status", "spec_name", "due_at", "organisation_id", "owner_org_id", "county_code", "case_process_id",
                  "case_id")
+CASE_TASK_COLUMNS = ("case_id", "status", "due_at", "organisation_id", "spec_name", "id")
 INBOX_COLUMNS = ("assignee_id", "created_at", "id", "spec_name", "case_process_id", "county_code", "instrument_type",
                  "owner_org_id", "case_number")
 
@@ -227,7 +228,7 @@ class Task(Base):
     __tablename__ = "task"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
     spec_name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
@@ -256,6 +257,8 @@ class Task(Base):
         Index("ix_task_status_due", "status", "due_at"),
         # Open tasks waiting at one step (the managers' stuck-cases tabs).
         Index("ix_task_stuck", *STUCK_COLUMNS),
+        # A case's tasks, carrying what the stuck cases' case tabs read of them (answered from the index).
+        Index("ix_task_case_id", *CASE_TASK_COLUMNS),
     )
 
 

@@ -9,6 +9,7 @@ result day on the working-day calendar; NULL when a year is not loaded). ``case_
 requests, agreed extensions, refusals and escalations, one row each, credited to an institute. From now
 on the engine's step writes them (engine/cases/case_facts.py); here they are backfilled from the task rows
 and the audit log by the same definitions the figures used before (engine/reads/figure_queries.py at 0006).
+``ix_task_case_id`` carries the task columns the stuck cases' case tabs read, so they need no task row.
 
 Revision ID: 0007
 Revises: 0006
@@ -26,6 +27,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+CASE_TASK_COLUMNS = ["case_id", "status", "due_at", "organisation_id", "spec_name", "id"]
 RESULT_COLUMNS = ["result_month", "result_institute_id", "county_code", "result_on_time", "result_working_days"]
 IDLE_COLUMNS = ["status", "last_activity_at", "owner_org_id", "county_code", "process_id"]
 SHANGHAI = timezone(timedelta(hours=8))
@@ -70,6 +72,9 @@ def upgrade() -> None:
     with op.batch_alter_table("case_event", schema=None) as batch_op:
         batch_op.create_index("ix_case_event_case_id", ["case_id"], unique=False)
         batch_op.create_index("ix_case_event_kind", ["kind", "institute_id", "at"], unique=False)
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.drop_index("ix_task_case_id")
+        batch_op.create_index("ix_task_case_id", CASE_TASK_COLUMNS, unique=False)
     backfill(op.get_bind())
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.create_index("ix_case_result", RESULT_COLUMNS, unique=False)
@@ -77,6 +82,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.drop_index("ix_task_case_id")
+        batch_op.create_index("ix_task_case_id", ["case_id"], unique=False)
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.drop_index("ix_case_idle")
         batch_op.drop_index("ix_case_result")
