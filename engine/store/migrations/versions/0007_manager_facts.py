@@ -109,9 +109,9 @@ def backfill(conn: Any) -> None:
 
 
 def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    """A stored time as an aware UTC datetime (SQLite returns it naive, or as text)."""
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _results(conn: Any) -> None:
