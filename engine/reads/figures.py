@@ -86,7 +86,8 @@ def manager_figures(session: Session, source: CalendarSource, org_id: int, year:
     start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
     names = q.institutes(session, visible)
     ids = sorted(names)
-    groups = q.result_groups(session, ids, year)
+    found = q.results(session, ids, year)
+    groups = found.groups
     places = q.places(session)
     events = q.events(session, ids, start, end)
     figures = (
@@ -97,7 +98,7 @@ def manager_figures(session: Session, source: CalendarSource, org_id: int, year:
         _on_time("on_time_city", "市", {g: places.get(g.county_code or "", ("", "未知"))[1] for g in groups},
                  groups),
         _activity(names, *(events.get(kind, {}) for kind in (q.ASKED, q.AGREED, q.REFUSED, q.ESCALATED))),
-        _turnaround(session, source, names, groups, ids, year),
+        _turnaround(session, source, names, found, ids, year),
         _late_ranking(names, groups, q.overdue_now(session, ids, source.clock())),
     )
     return ManagerFigures(year, figures)
@@ -138,19 +139,13 @@ def _activity(names: dict[int, str], asked: dict[int, int], agreed: dict[int, in
                   ("检定机构", "申请延期", "同意延期", "拒绝受理", "上报"), rows, "bar", (1, 2, 3, 4))
 
 
-def _turnaround(session: Session, source: CalendarSource, names: dict[int, str], groups: Iterable[q.ResultGroup],
+def _turnaround(session: Session, source: CalendarSource, names: dict[int, str], found: q.Results,
                 ids: Sequence[int], year: int) -> Figure:
     """From histograms (working days → results) per institute; results not counted when they were given
     (a calendar year missing then) are counted now, or left out if the calendar still lacks the year."""
-    spans: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    missing = False
-    for g in groups:
-        if g.working_days is None:
-            missing = True
-        else:
-            spans[g.institute_id][g.working_days] += g.count
-    calendar = source.calendar(session) if missing else None
-    for u in q.uncounted(session, ids, year) if missing else ():
+    spans = found.spans
+    calendar = source.calendar(session) if found.uncounted else None
+    for u in q.uncounted(session, ids, year) if found.uncounted else ():
         try:
             days = calendar.working_days_between(u.received, u.resulted)  # type: ignore[union-attr]
         except CalendarError:  # a year no administrator has loaded: no working days to count on
