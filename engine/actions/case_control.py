@@ -187,7 +187,7 @@ def terminate_case(session: Session, engine: Engine, case_id: int, reason: str |
     now = engine.clock()
     before = {"status": row.status, "next_timer_at": row.next_timer_at.isoformat() if row.next_timer_at else None}
     row.status, row.next_timer_at, row.updated_at = CaseStatus.TERMINATED.value, None, now
-    row.last_activity_at = now  # the audit entry below
+    row.last_activity_at, row.open_tasks = now, 0  # the audit entry below; its open tasks are cancelled
     _flush(session, row)
     cancelled = list(session.scalars(select(Task.id).where(Task.case_id == row.id,
                                                           Task.status == TaskStatus.READY.value)))

@@ -51,6 +51,7 @@ def sync_case(
     facts = instance.facts
     _sync_case_row(row, instance, facts, now)
     after_ready = {t.id: t for t in instance.ready_human_tasks}
+    row.open_tasks = len(after_ready)
     before = recorder.before_ready
     done = before.get(completed[0]) if completed is not None and completed[0] not in after_ready else None
     opened = [t for task_id, t in after_ready.items() if task_id not in before]

@@ -148,7 +148,7 @@ class CaseMigration(Base):
 
 
 RESULT_COLUMNS = ("result_month", "result_institute_id", "county_code", "result_on_time", "result_working_days")
-IDLE_COLUMNS = ("status", "last_activity_at", "owner_org_id", "county_code", "process_id")
+IDLE_COLUMNS = ("status", "last_activity_at", "owner_org_id", "county_code", "process_id", "open_tasks")
 
 
 class Case(Base):
@@ -177,6 +177,8 @@ class Case(Base):
     instrument_type: Mapped[str | None] = mapped_column(String(64))
     # The time of the case's latest audit entry (every writer of one keeps it), for "no activity for N days".
     last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # How many of its tasks are open (written with each step), so "idle cases" count their rows without a join.
+    open_tasks: Mapped[int | None] = mapped_column(Integer)
     # A verification's facts for the managers' figures, written by the step that makes them true
     # (engine/cases/case_facts.py): receipt time; result day and month (yyyymm, China time), institute, on
     # time, working days receipt → result (None when the calendar could not count them then).

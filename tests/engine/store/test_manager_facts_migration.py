@@ -17,7 +17,7 @@ from tests.engine.reads.test_figures import _build
 from tests.engine.scenario import Scenario
 
 FACTS = (Case.id, Case.received_at, Case.result_day, Case.result_month, Case.result_institute_id, Case.result_on_time,
-         Case.result_working_days, Case.last_activity_at)
+         Case.result_working_days, Case.open_tasks, Case.last_activity_at)
 
 
 def _facts(sc: Scenario) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:

@@ -1,7 +1,8 @@
 """manager facts: a verification's receipt and result on the case row, countable events, latest activity
 
 The managers' figures and stuck-cases page read narrow, indexed facts instead of probing task rows and the
-audit log per case (issue 10). Case gets ``last_activity_at`` (time of its latest audit entry), and for a
+audit log per case (issue 10). Case gets ``last_activity_at`` (time of its latest audit entry) and
+``open_tasks`` (how many of its tasks are open), and for a
 verification ``received_at`` (``record_receipt`` completed) and its result: ``result_day`` and
 ``result_month`` (yyyymm; China time),
 ``result_institute_id``, ``result_on_time`` (by ``deadline_at``) and ``result_working_days`` (receipt day →
@@ -29,13 +30,14 @@ depends_on = None
 
 CASE_TASK_COLUMNS = ["case_id", "status", "due_at", "organisation_id", "spec_name", "id"]
 RESULT_COLUMNS = ["result_month", "result_institute_id", "county_code", "result_on_time", "result_working_days"]
-IDLE_COLUMNS = ["status", "last_activity_at", "owner_org_id", "county_code", "process_id"]
+IDLE_COLUMNS = ["status", "last_activity_at", "owner_org_id", "county_code", "process_id", "open_tasks"]
 SHANGHAI = timezone(timedelta(hours=8))
 VERIFICATION = "verification_request"
 
 TS = sa.DateTime(timezone=True)
 case = sa.table("case", sa.column("id", sa.Integer), sa.column("process_id", sa.String),
                 sa.column("updated_at", TS), sa.column("deadline_at", TS), sa.column("last_activity_at", TS),
+                sa.column("open_tasks", sa.Integer),
                 sa.column("received_at", TS), sa.column("result_day", sa.Date), sa.column("result_month", sa.Integer),
                 sa.column("result_institute_id", sa.Integer), sa.column("result_on_time", sa.Boolean),
                 sa.column("result_working_days", sa.Integer))
@@ -53,6 +55,7 @@ calendar_day = sa.table("calendar_day", sa.column("day", sa.Date), sa.column("ki
 def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("open_tasks", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("received_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("result_day", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("result_month", sa.Integer(), nullable=True))
@@ -92,7 +95,7 @@ def downgrade() -> None:
     # ALTER TABLE DROP COLUMN on both databases (SQLite >= 3.35): a batch copy of "case" would trip the
     # foreign keys that point at it.
     for column in ("result_working_days", "result_on_time", "result_institute_id", "result_month", "result_day",
-                   "received_at", "last_activity_at"):
+                   "received_at", "open_tasks", "last_activity_at"):
         op.drop_column("case", column)
 
 
@@ -105,7 +108,10 @@ def backfill(conn: Any) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text('ANALYZE task, audit_entry, "case"'))
     latest = sa.select(sa.func.max(audit.c.at)).where(audit.c.case_id == case.c.id).scalar_subquery()
-    conn.execute(case.update().values(last_activity_at=sa.func.coalesce(latest, case.c.updated_at)))
+    open_tasks = (sa.select(sa.func.count()).where(task.c.case_id == case.c.id, task.c.status == "ready")
+                  .scalar_subquery())
+    conn.execute(case.update().values(last_activity_at=sa.func.coalesce(latest, case.c.updated_at),
+                                      open_tasks=open_tasks))
     receipt = (sa.select(sa.func.max(task.c.completed_at))
                .where(task.c.case_id == case.c.id, task.c.spec_name == "record_receipt", task.c.status == "completed")
                .scalar_subquery())
