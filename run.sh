@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run Qiangjian on SQLite (or the PostgreSQL of QIANGJIAN_DATABASE_URL) with demo data: migrate,
-# seed the calendar, deploy bpmn/, load the Liaoning demo organisations and users, run one scripted case,
-# then serve the web app (with the timer scheduler) and print its URL and the demo logins.
+# seed the calendar, deploy bpmn/, load the Liaoning demo organisations and users, build the demo cases at
+# every stage (once per database: qiangjian demo-world), then serve the web app (with the timer scheduler)
+# and print its URL and the demo logins.
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${PYTHON:-python3}"
@@ -20,5 +21,5 @@ if command -v npm >/dev/null 2>&1; then
   npm ci --silent --no-audit --no-fund
 fi
 .venv/bin/qiangjian init-db --demo >/dev/null
-.venv/bin/qiangjian demo-case
+.venv/bin/qiangjian demo-world  # past working days replayed through the engine; skipped when already built
 exec .venv/bin/python -m web --demo  # --demo: print the demo logins (without it no demo account is made)

@@ -25,6 +25,7 @@ from .actions.case_control import (
 from .actions.case_moves import MoveResult, dry_run, migrate_cases, undo_migration
 from .actions.owner_actions import FILING, VERIFICATION_REQUEST, apply_for_verification, file_instruments
 from .actions.task_assignment import BulkResult, Skipped, claim_tasks, colleagues, reassign_tasks
+from .actions.yearly_reports import start_yearly_reports
 from .bootstrap import System, open_system, prepare_database, utc_now
 from .calendar.holiday_table import confirm_year, load_calendar, seed_calendar, set_day
 from .calendar.workdays import SHANGHAI, WorkdayCalendar
@@ -35,6 +36,7 @@ from .cases.timers import fire_due_timers
 from .organisations.actors import Actor, actor_for
 from .organisations.catalogue import FORM_OPTIONS, INSTRUMENT_TYPES
 from .organisations.demo import DEMO_PASSWORD, DemoSummary
+from .organisations.passwords import hash_password
 from .organisations.sign_in import (
     SIGN_IN_FAILED,
     SIGN_IN_LOCKED,
@@ -47,7 +49,17 @@ from .organisations.sign_in import (
     revoke_user_session,
     session_user,
 )
-from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, working_days_left
+from .reads.activity_counts import (
+    ActivityCount,
+    ProcessHeat,
+    Slot,
+    WaitingPage,
+    WaitingRow,
+    activity_cases,
+    activity_counts,
+    heatmap_processes,
+)
+from .reads.case_view import CaseView, DocumentSheet, case_document, case_view, may_view_case, working_days_left
 from .reads.figures import Figure, ManagerFigures, manager_figures
 from .reads.inbox_filters import (
     DUE_WINDOWS,
@@ -90,6 +102,16 @@ from .reads.stuck_cases import (
 )
 from .reads.stuck_filter import STUCK_EXPORT_LIMIT, STUCK_TABS, StuckFilter
 from .reads.task_view import TaskForm, task_form
+from .reads.yearly_reports import (
+    REPORT_STATUSES,
+    ReportNotice,
+    ReportRow,
+    ReportSheet,
+    report_list,
+    report_notices,
+    report_sheet,
+    report_sheets,
+)
 from .rules.filing_limits import MAX_FILING_INSTRUMENTS, MAX_UPLOAD_ROWS, too_many_instruments, too_many_rows
 from .rules.lint import CALENDAR_FUNCTIONS, Problem, lint_sources
 from .rules.model_diff import Change, diff_sources
@@ -163,6 +185,7 @@ from .store.models import (
 from .store.status import CaseStatus, InstrumentStatus, Role, TaskStatus
 
 __all__ = [
+    "ActivityCount",
     "Actor",
     "AuditEntry",
     "Budget",
@@ -216,8 +239,13 @@ __all__ = [
     "OpenTask",
     "Organisation",
     "Problem",
+    "ProcessHeat",
     "PublishResult",
     "QiangjianError",
+    "REPORT_STATUSES",
+    "ReportNotice",
+    "ReportRow",
+    "ReportSheet",
     "RevisionCases",
     "Role",
     "RuleFileRow",
@@ -232,6 +260,7 @@ __all__ = [
     "ScriptBudgetExceeded",
     "ScriptError",
     "Skipped",
+    "Slot",
     "SpecVersion",
     "StuckChoices",
     "StuckFilter",
@@ -249,8 +278,12 @@ __all__ = [
     "VIEWS",
     "ValidationFailed",
     "VersionRow",
+    "WaitingPage",
+    "WaitingRow",
     "WorkdayCalendar",
     "account_locked_until",
+    "activity_cases",
+    "activity_counts",
     "actor_for",
     "apply_for_verification",
     "audit_refusal",
@@ -261,6 +294,7 @@ __all__ = [
     "case_history",
     "case_tasks",
     "case_view",
+    "may_view_case",
     "claim_tasks",
     "colleagues",
     "confirm_calendar_year",
@@ -281,6 +315,8 @@ __all__ = [
     "fire_due_timers",
     "get_case",
     "get_version",
+    "hash_password",
+    "heatmap_processes",
     "inbox",
     "inbox_choices",
     "inbox_counts",
@@ -308,6 +344,10 @@ __all__ = [
     "reassign_tasks",
     "recent_sign_in_events",
     "record_sign_in_event",
+    "report_list",
+    "report_notices",
+    "report_sheet",
+    "report_sheets",
     "resume_case",
     "retry_case",
     "revision_case_counts",
@@ -320,6 +360,7 @@ __all__ = [
     "seed_calendar",
     "session_user",
     "set_day",
+    "start_yearly_reports",
     "stuck_choices",
     "stuck_counts",
     "stuck_export",

@@ -1,4 +1,5 @@
-"""Command line: ``qiangjian init-db | demo-case | sweep | scheduler | set-day | confirm-year``.
+"""Command line: ``qiangjian init-db | demo-case | demo-world | sweep | scheduler | set-day | confirm-year |
+start-yearly-reports``.
 
 The database URL comes from ``--db`` or the ``QIANGJIAN_DATABASE_URL`` environment variable
 (default: SQLite file ``instance/qiangjian.sqlite``).
@@ -14,9 +15,11 @@ from collections.abc import Sequence
 from datetime import date
 
 from .actions.calendar_admin import confirm_calendar_year
-from .bootstrap import DEFAULT_DB_URL, System, open_system, prepare_database
+from .actions.yearly_reports import start_yearly_reports
+from .bootstrap import DEFAULT_DB_URL, System, open_system, prepare_database, utc_now
 from .calendar.holiday_table import set_day
 from .demo_case import run_demo_case
+from .demo_world import DemoClock, build_demo_world
 from .organisations.actors import Actor
 from .organisations.demo import DEMO_PASSWORD, DemoSummary
 from .scheduler import make_scheduler, sweep_once
@@ -26,9 +29,9 @@ from .store.status import DayKind
 
 def _print_logins(summary: DemoSummary) -> None:
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for role, logins in sorted(summary.by_role().items()):
-        first = ", ".join(f"{login.username} ({login.organisation})" for login in logins[:3])
-        more = f" … and {len(logins) - 3} more" if len(logins) > 3 else ""
+    for role, (logins, others) in sorted(summary.shown(3).items()):
+        first = ", ".join(f"{login.username} ({login.organisation})" for login in logins)
+        more = f" … and {others} more" if others else ""
         print(f"  {role:15} {first}{more}")
 
 
@@ -44,6 +47,20 @@ def cmd_demo_case(system: System, args: argparse.Namespace) -> int:
     prepare_database(system, demo=True)
     for line in run_demo_case(system):
         print(line)
+    return 0
+
+
+def cmd_demo_world(system: System, args: argparse.Namespace) -> int:
+    prepare_database(system, demo=True)
+    real_now = utc_now()
+    clock = DemoClock(real_now)
+    # A second engine over the same database whose clock the demo moves through past working days.
+    world = open_system(args.db, clock=clock)
+    try:
+        for line in build_demo_world(world, clock, real_now):
+            print(line)
+    finally:
+        world.db.dispose()
     return 0
 
 
@@ -83,6 +100,16 @@ def cmd_confirm_year(system: System, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_start_yearly_reports(system: System, args: argparse.Namespace) -> int:
+    prepare_database(system)
+    with system.sessions() as session, session.begin():
+        started = start_yearly_reports(session, system.engine, args.year, Actor.system("scheduler"))
+    for ref in started:
+        print(f"{ref.number}: {ref.status}{'（' + ref.error_message + '）' if ref.error_message else ''}")
+    print(f"{args.year}: started {len(started)} yearly report cases (institutes that had none)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qiangjian", description="Qiangjian compulsory verification engine")
     parser.add_argument("--db", default=os.environ.get("QIANGJIAN_DATABASE_URL", DEFAULT_DB_URL),
@@ -93,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(func=cmd_init_db)
     sub.add_parser("demo-case", help="run one scripted case from filing to certificate").set_defaults(
         func=cmd_demo_case)
+    sub.add_parser("demo-world", help="build demo cases at every stage managers watch (once per database)"
+                   ).set_defaults(func=cmd_demo_world)
     sub.add_parser("sweep", help="fire due timers once").set_defaults(func=cmd_sweep)
     day = sub.add_parser("set-day", help="administrator: mark a weekday holiday or a weekend make-up working day")
     day.add_argument("day", help="YYYY-MM-DD")
@@ -105,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     year.add_argument("--workdays", default="", help="comma-separated weekend make-up working days (调休)")
     year.add_argument("--source", required=True, help="the notice the schedule comes from")
     year.set_defaults(func=cmd_confirm_year)
+    report = sub.add_parser("start-yearly-reports",
+                            help="start the year's report case of every institute that has none (idempotent)")
+    report.add_argument("--year", type=int, required=True, help="the report year, e.g. 2026")
+    report.set_defaults(func=cmd_start_yearly_reports)
     sched = sub.add_parser("scheduler", help="run the timer sweep forever")
     sched.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps")
     sched.set_defaults(func=cmd_scheduler)

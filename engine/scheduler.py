@@ -7,6 +7,7 @@ factory (outside the reloader's parent process) start it.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -40,8 +41,12 @@ def sweep_once(system: System, limit: int = 100) -> int:
 
 
 def make_scheduler(system: System, interval_seconds: float = 30, blocking: bool = False) -> BaseScheduler:
-    """A scheduler that sweeps every ``interval_seconds``; one run at a time, late runs merged."""
+    """A scheduler that sweeps every ``interval_seconds``; one run at a time, late runs merged.
+
+    The first sweep runs as soon as the scheduler starts, not one interval later: timers that came due
+    while the server was down (a restart, a crash) fire before clerks get to those cases.
+    """
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
     scheduler.add_job(sweep_once, "interval", args=[system], seconds=interval_seconds,
-                      id="timer_sweep", max_instances=1, coalesce=True)
+                      id="timer_sweep", max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
     return scheduler

@@ -26,6 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("QJ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("QJ_REQUIRE_POSTGRES") == "1"
 SEED_YEARS = range(2025, 2028)
+# The suite signs in thousands of times: scrypt at a lower cost (same algorithm and code paths) instead of
+# werkzeug's default ~0.2 s a hash (engine/organisations/passwords.py; tests/engine/organisations/test_passwords.py
+# checks the default). Set before any template database hashes the demo password.
+os.environ.setdefault("QIANGJIAN_PASSWORD_METHOD", "scrypt:1024:8:1")
 
 
 class FakeClock:

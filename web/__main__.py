@@ -71,8 +71,8 @@ def prepare(app: Flask, demo: bool) -> DemoSummary | None:
 def demo_logins(summary: DemoSummary) -> str:
     """The demo logins by role, a few per role, for the console."""
     lines = [f"Demo logins (password for all: {summary.password}):"]
-    for role, logins in sorted(summary.by_role().items()):
-        lines.append(f"  {role:15} " + ", ".join(f"{x.username} ({x.organisation})" for x in logins[:4]))
+    for role, (logins, _others) in sorted(summary.shown(4).items()):
+        lines.append(f"  {role:15} " + ", ".join(f"{x.username} ({x.organisation})" for x in logins))
     return "\n".join(lines)
 
 

@@ -211,7 +211,7 @@ def retry_case(session: Session, engine: Engine, case_id: int, reason: str | Non
     text = clean_reason(reason)
     row = _controlled(session, actor, case_id, expected_version)
     if row.status != CaseStatus.ERROR.value:
-        raise InvalidTransition("只有异常的案件可以重试")
+        raise InvalidTransition("只有运行出错的案件可以重试")
     number, from_version = row.number, row.spec_version_id
     target_id = _newer_version_id(session, row) if to_current else None
     try:
@@ -222,7 +222,7 @@ def retry_case(session: Session, engine: Engine, case_id: int, reason: str | Non
             else:
                 _rearm(session, engine, row, actor)
     except ScriptError as exc:
-        raise InvalidTransition(f"案件 {number} 重试失败，仍为异常：{failure_message(exc)}") from exc
+        raise InvalidTransition(f"案件 {number} 重试失败，仍为运行出错：{failure_message(exc)}") from exc
     _audit(session, row, actor, engine.clock(), CASE_RETRIED,
            {"status": CaseStatus.ERROR.value, "spec_version_id": from_version},
            {"status": row.status, "spec_version_id": row.spec_version_id, "reason": text})

@@ -178,7 +178,7 @@ def _case_reasons(case: Case, target: SpecVersion) -> list[str]:
     if case.process_id != target.process_id:
         return [f"案件属于另一流程（{case.process_id}）"]
     if case.status != CaseStatus.RUNNING.value:
-        return ["案件已办结或异常，不迁移"]
+        return ["案件已办结或运行出错，不迁移"]
     if case.spec_version_id == target.id:
         return ["案件已在该版本上"]
     return []

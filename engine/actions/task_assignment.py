@@ -1,8 +1,8 @@
 """Bulk work on the inbox: claim many tasks at once; supervisors reassign tasks to a colleague.
 
-A task that cannot be claimed or reassigned any more (closed, claimed by someone else in the meantime)
-is skipped and reported; a request the actor has no right to make is refused as a whole (``NotAllowed``)
-before anything is written. Every reassignment writes an audit row, as every engine command does.
+A task that cannot be claimed or reassigned any more (closed, claimed by someone else in the meantime, its
+case suspended by a manager) is skipped and reported; a request the actor has no right to make is refused as a
+whole (``NotAllowed``) before anything is written. Every reassignment writes an audit row, as every engine command does.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from engine.organisations.actors import Actor, actor_for
 from engine.reads.inbox_filters import LANE_ROLES
 from engine.store.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from engine.store.models import AuditEntry, Case, Task, User
-from engine.store.status import Role, TaskStatus
+from engine.store.status import CaseStatus, Role, TaskStatus
 
 MAX_BULK = 100
 _INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
 
 # Why a task was skipped (the web shows each in Chinese).
-NOT_FOUND, CLOSED, OTHER_GROUP, CLAIMED_BY_OTHER, ALREADY_MINE, ALREADY_ASSIGNED = (
-    "not_found", "closed", "other_group", "claimed_by_other", "already_mine", "already_assigned")
+NOT_FOUND, CLOSED, OTHER_GROUP, CLAIMED_BY_OTHER, ALREADY_MINE, ALREADY_ASSIGNED, SUSPENDED = (
+    "not_found", "closed", "other_group", "claimed_by_other", "already_mine", "already_assigned", "suspended")
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,16 @@ class BulkResult:
 
 def claim_tasks(session: Session, engine: Engine, task_ids: Iterable[str], actor: Actor) -> BulkResult:
     """Claim each task for the actor (through ``Engine.claim_task``, audited); tasks of another group,
-    closed, or claimed by someone else — also in the meantime — are skipped with the reason."""
+    closed, of a suspended case, or claimed by someone else — also in the meantime — are skipped with the reason."""
     ids = _unique(task_ids)
     found = _load(session, ids)
+    case_ids = {task.case_id for task, _number in found.values()}
+    statuses = {c: status for c, status in session.execute(select(Case.id, Case.status).where(Case.id.in_(case_ids)))}
     done: list[str] = []
     skipped: list[Skipped] = []
     for task_id in ids:
         task, number = _entry(found, task_id)
-        reason = _claim_refusal(task, actor)
+        reason = _claim_refusal(task, statuses.get(task.case_id) if task else None, actor)
         if reason is None:
             try:
                 engine.claim_task(session, task_id, actor)
@@ -64,17 +66,24 @@ def claim_tasks(session: Session, engine: Engine, task_ids: Iterable[str], actor
                 continue
             except Conflict:
                 reason = CLAIMED_BY_OTHER
-            except (InvalidTransition, NotAllowed):
-                reason = CLOSED
+            except (InvalidTransition, NotAllowed):  # the case was suspended or ended meanwhile
+                reason = SUSPENDED if _case_status(session, task) == CaseStatus.SUSPENDED.value else CLOSED
         skipped.append(Skipped(task_id, number, reason))
     return BulkResult(tuple(done), tuple(skipped))
 
 
-def _claim_refusal(task: Task | None, actor: Actor) -> str | None:
+def _case_status(session: Session, task: Task | None) -> str | None:
+    """The case's status now (after a claim was refused meanwhile)."""
+    return None if task is None else session.scalar(select(Case.status).where(Case.id == task.case_id))
+
+
+def _claim_refusal(task: Task | None, case_status: str | None, actor: Actor) -> str | None:
     if task is None:
         return NOT_FOUND
     if task.status != TaskStatus.READY.value:
         return CLOSED
+    if case_status == CaseStatus.SUSPENDED.value:  # its tasks stay open, but nobody may take them up
+        return SUSPENDED
     if not actor.can_work_on(task.role, task.organisation_id):
         return OTHER_GROUP
     if task.assignee_id == actor.user_id:

@@ -112,6 +112,17 @@ class WorkdayCalendar:
             end += _ONE_DAY
         return end
 
+    def working_day_from(self, d: date) -> date:
+        """``d`` if it is a working day, else the first working day after it (民法典 第二百零三条).
+
+        For a deadline fixed as a calendar date (the yearly report "by 20 November", Notice 三) that
+        falls on a rest day; a 调休 Saturday is a working day, so the date stays on it.
+        """
+        day = d
+        while not self.is_working_day(day):
+            day += _ONE_DAY
+        return day
+
     def provisional_between(self, start: date, end: date) -> bool:
         """Whether any day in (start, end] lies in a provisional year."""
         first = start + _ONE_DAY
@@ -220,6 +231,9 @@ class _DiagramFunctions:
         start = parse_day(day, "day")
         return self._cal.period_end_calendar_days(start, _count(days, "days", minimum=1)).isoformat()
 
+    def working_day_from(self, day: str) -> str:
+        return self._cal.working_day_from(parse_day(day, "day")).isoformat()
+
 
 DIAGRAM_FUNCTION_NAMES = (
     "add_working_days",
@@ -231,6 +245,7 @@ DIAGRAM_FUNCTION_NAMES = (
     "is_provisional",
     "working_days_left",
     "calendar_period_end",
+    "working_day_from",
 )
 
 

@@ -8,10 +8,12 @@ nor may the form of an open task. The one exception is an armed timer that has n
 running cases. Dates a case already holds (the legal deadline) live in its data and do not move.
 
 A second exception lets a new deadline reach cases already waiting at a step: an open user task whose
-only change is new boundary events (and a new ``dueAt``), reached from its completed predecessor only
-through new steps, is entered again after the move. The predecessor keeps its result and is given the
-new path, so the new steps (the script computing the due date, the boundary split) run and arm the
-timers; the task itself is opened anew (its form is unchanged, a claim on it is dropped).
+only change is new boundary events (and a new ``dueAt``), reached from its completed predecessor (a task or
+a decision gateway) through new steps only, is entered again after the move. The predecessor keeps its
+result and is given the new path, so the new steps (the script computing the due date, the boundary split)
+run and arm the timers; the task itself is opened anew (its form is unchanged, a claim on it is dropped).
+A completed task may then have changed too, but only by new steps around it (``step_insertion``): new
+boundary events, or new steps in front of a task the case has already done or enters again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.rules.specs import ProcessVersion
 
 from .instance import CaseInstance
+from .step_insertion import inserted_before, properties_but_due
 
 # Tasks the case has not reached yet: changing them cannot contradict anything that happened.
 NOT_REACHED = TaskState.PREDICTED_MASK | TaskState.FUTURE
@@ -91,25 +94,28 @@ def blockers(instance: CaseInstance, source: ProcessVersion, target: ProcessVers
     if workflow.spec.name != target.spec.name:
         return [f"流程不同：{workflow.spec.name} → {target.spec.name}"]
     top, subprocesses = diffs.workflow_diffs(workflow, source, target)
-    reentered = _reentered(top, diffs.top_spec_diff(workflow, source, target))
-    reasons = _diff_blockers(top, {t.id for task in reentered for t in (task, task.parent)})
+    spec_diff = diffs.top_spec_diff(workflow, source, target)
+    reentered = [task for task, _step in _reentered(top, spec_diff)]
+    reasons = _diff_blockers(top, {t.id for task in reentered for t in (task, task.parent)}, spec_diff)
     for sp_id, sub_diff in subprocesses.items():
         sub = workflow.subprocesses[sp_id]
         if sub_diff is None:
             reasons.append(f"正在运行的子流程「{_spec_title(sub)}」在新版本中已删除")
         else:
-            reasons += _diff_blockers(sub_diff, set())
+            reasons += _diff_blockers(sub_diff, set(), None)
     reasons += _form_blockers(workflow, source, target)
     return sorted(set(reasons))
 
 
-def _diff_blockers(diff: WorkflowDiff, reentered: set[UUID]) -> list[str]:
+def _diff_blockers(diff: WorkflowDiff, reentered: set[UUID], spec_diff: SpecDiff | None) -> list[str]:
     reasons = []
     for task in diff.removed:
         if not task.has_state(NOT_REACHED):
             reasons.append(f"「{_task_title(task)}」（{_state(task)}）在新版本中已删除")
     for task in diff.changed:
         if task.has_state(NOT_REACHED) or _is_unfired_timer(task) or task.id in reentered:
+            continue
+        if spec_diff is not None and _only_new_steps_around(task, diff, spec_diff, reentered):
             continue
         reasons.append(f"「{_task_title(task)}」（{_state(task)}）在新版本中有改动")
     return reasons
@@ -134,8 +140,8 @@ def migrate(instance: CaseInstance, source: ProcessVersion, target: ProcessVersi
     top, subprocesses = diffs.workflow_diffs(workflow, source, target)
     reentered = _reentered(top, diffs.top_spec_diff(workflow, source, target))
     migrate_workflow(top, workflow, target.spec, reset_mask=TaskState.WAITING)
-    for task in reentered:
-        _enter_again(task)
+    for task, first_step in reentered:
+        _enter_again(task, first_step)
     for sp_id, sub_diff in subprocesses.items():
         sub = workflow.subprocesses[sp_id]
         if sub_diff is not None:
@@ -143,11 +149,13 @@ def migrate(instance: CaseInstance, source: ProcessVersion, target: ProcessVersi
     workflow.subprocess_specs = target.subprocess_specs
 
 
-def _reentered(diff: WorkflowDiff, spec_diff: SpecDiff) -> list[SpiffTask]:
-    """Open user tasks that only gained boundary events, reached from their completed parent through new steps.
+def _reentered(diff: WorkflowDiff, spec_diff: SpecDiff) -> list[tuple[SpiffTask, TaskSpec]]:
+    """Open user tasks that only gained boundary events, reached from their completed parent through new steps;
+    each with the first of those new steps (what the parent leads to instead of the task).
 
-    The parent may have changed only in where it leads (to the new steps); the task only in its inputs (now
-    its boundary split), its outputs (plus the boundary join) and its properties (plus ``dueAt``).
+    The parent may have changed only in where it leads (a gateway also in which target its condition names);
+    the task only in its inputs (now its boundary split), its outputs (plus the boundary join) and its
+    properties (plus ``dueAt``).
     """
     found = []
     for task in diff.changed:
@@ -155,37 +163,43 @@ def _reentered(diff: WorkflowDiff, spec_diff: SpecDiff) -> list[SpiffTask]:
         new_parent = diff.alignment.get(parent) if parent is not None else None
         if (parent is None or new is None or new_parent is None or not task.has_state(OPEN)
                 or task.has_state(TaskState.STARTED) or parent.state != TaskState.COMPLETED
-                or len(parent.children) != 1):
+                or [c for c in parent.children if not c.has_state(NOT_REACHED)] != [task]):
             continue
         old = task.task_spec
-        if (set(spec_diff.changed.get(old, ())) <= BOUNDARY_CHANGES
-                and set(spec_diff.changed.get(parent.task_spec, ())) <= {"outputs"}
-                and _all_new(new.inputs, spec_diff) and _all_new(new_parent.outputs, spec_diff)
+        first_step = (inserted_before(parent.task_spec, new_parent, spec_diff) or {}).get(old.name)
+        if (first_step is not None and set(spec_diff.changed.get(old, ())) <= BOUNDARY_CHANGES
+                and _all_new(new.inputs, spec_diff)
                 and [s.name for s in new.outputs if s not in spec_diff.added] == [s.name for s in old.outputs]
-                and _properties_but_due(old) == _properties_but_due(new)):
-            found.append(task)
+                and properties_but_due(old) == properties_but_due(new)):
+            found.append((task, first_step))
     return found
+
+
+def _only_new_steps_around(task: SpiffTask, diff: WorkflowDiff, spec_diff: SpecDiff, reentered: set[UUID]) -> bool:
+    """A completed task changed only by new steps around it, where the new steps in front of the next task
+    lead to a task this case has already done or enters again: nothing the case did is contradicted."""
+    new = diff.alignment.get(task)
+    inserted = inserted_before(task.task_spec, new, spec_diff) if new is not None else None
+    if task.state != TaskState.COMPLETED or inserted is None:
+        return False
+    return all(child.state == TaskState.COMPLETED or child.id in reentered
+               for child in task.children if child.task_spec.name in inserted)
 
 
 def _all_new(specs: list[TaskSpec], spec_diff: SpecDiff) -> bool:
     return bool(specs) and all(spec in spec_diff.added for spec in specs)
 
 
-def _properties_but_due(spec: TaskSpec) -> dict[str, Any]:
-    extensions = dict(getattr(spec, "extensions", None) or {})
-    extensions["properties"] = {k: v for k, v in extensions.get("properties", {}).items() if k != "dueAt"}
-    return extensions
-
-
-def _enter_again(task: SpiffTask) -> None:
+def _enter_again(task: SpiffTask, first_step: TaskSpec) -> None:
     """Give the task's completed parent its new path: the new steps become ready, the open task is dropped.
 
-    The engine run after the move runs those steps; they lead to the task again, now with its timers.
+    The engine run after the move runs those steps; they lead to the task again, now with its timers. A
+    gateway parent gets only the branch it took, now starting at ``first_step``.
     """
     parent = task.parent
     workflow = task.workflow
     parent._drop_children(force=True)
-    parent._sync_children(parent.task_spec.outputs, TaskState.FUTURE)
+    parent._sync_children([first_step], TaskState.FUTURE)
     for child in parent.children:  # as Task.reset_branch does, for the parent's new children
         child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
     for child in parent.children:

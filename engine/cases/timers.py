@@ -33,10 +33,14 @@ class FiresTimers(Protocol):
 
 
 def due_case_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Ids of cases with a timer due at ``now``, earliest first."""
+    """Ids of cases with a timer due before ``now``, earliest first.
+
+    Strictly before, as a timer fires only once ``now`` is past it (``engine/rules/timer_events.py``): a case
+    whose timer is exactly ``now`` would be picked, fire nothing and stay first in line, using up the limit.
+    """
     query = (
         # The status guard keeps a terminated (or parked) case asleep even if a row still names a time.
-        select(Case.id).where(Case.next_timer_at <= now, Case.status.in_(LIVE_CASE_STATUSES))
+        select(Case.id).where(Case.next_timer_at < now, Case.status.in_(LIVE_CASE_STATUSES))
         .order_by(Case.next_timer_at).limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from engine.store.models import Capability, Organisation, User
 from engine.store.status import Level, OrgKind, Role
 
 from .catalogue import INSTRUMENT_TYPES
+from .passwords import hash_password
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,13 @@ _PEOPLE = (
 
 _BUREAU_ROLES = (Role.BUREAU, Role.FILING_HANDLER, Role.MANAGER)
 _INSTITUTE_ROLES = (Role.INSTITUTE, Role.FILING_HANDLER)
+# Institute heads (所长): they work the institute's tasks and, as managers, see its stuck cases and figures.
+# Every bureau login above is a manager already. Listed after everyone else so older names stay put.
+_INSTITUTE_HEADS = (("shenyang_institute_head", "210100-institute"),
+                    ("wafangdian_institute_head", "210281-institute"))
+_HEAD_ROLES = (Role.INSTITUTE, Role.MANAGER)
+FEATURED_MANAGERS = ("liaoning_bureau", "shenyang_bureau", "dalian_bureau", "xinmin_bureau", "wafangdian_bureau",
+                     *(name for name, _code in _INSTITUTE_HEADS))
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,19 @@ class DemoSummary:
         groups = {str(r): [lg for lg in self.logins if r in lg.roles] for r in Role}
         return {role: logins for role, logins in groups.items() if logins}
 
+    def shown(self, per_role: int) -> dict[str, tuple[list[DemoLogin], int]]:
+        """What a console prints per role: a few logins and how many more there are. Managers show one of
+        each level (province, city, county bureau, institute heads), so every kind of manager is offered."""
+        shown = {}
+        for role, logins in self.by_role().items():
+            if role == Role.MANAGER:
+                featured = [lg for name in FEATURED_MANAGERS for lg in logins if lg.username == name]
+                first = featured or logins[:per_role]
+            else:
+                first = logins[:per_role]
+            shown[role] = (first, len(logins) - len(first))
+        return shown
+
 
 @dataclass(frozen=True)
 class _Org:
@@ -125,7 +145,10 @@ class _User:
 
 
 def load_demo_data(session: Session) -> DemoSummary:
-    """Add the demo slice unless its organisations exist already; flushes, never commits."""
+    """Add the demo slice unless its organisations exist already; flushes, never commits.
+
+    A database loaded by an older version gets the demo accounts added since (by username), nothing else.
+    """
     orgs, users, capabilities = _orgs(), list(_users()), list(_capabilities())
     existing = session.scalars(select(Organisation.code).where(Organisation.code.in_([o.code for o in orgs])))
     created = existing.first() is None
@@ -133,7 +156,8 @@ def load_demo_data(session: Session) -> DemoSummary:
         _insert(session, orgs, users, capabilities)
         logger.info("Demo data loaded: %d organisations, %d users", len(orgs), len(users))
     else:
-        logger.info("Demo data already present; nothing loaded")
+        added = _add_missing_users(session, users)
+        logger.info("Demo data already present; %d new demo users added", added)
     logins = tuple(
         DemoLogin(u.username, _display_name(i), u.org.name, tuple(str(r) for r in u.roles))
         for i, u in enumerate(users)
@@ -161,8 +185,8 @@ def _insert(session: Session, orgs: list[_Org], users: list[_User], caps: list[t
             Capability(institute_id=rows[code].id, instrument_type=instrument_type, has_regulation=has_reg)
         )
     # One salted hash shared by all demo accounts: they share a published password anyway, and scrypt
-    # (werkzeug's maintained default) costs ~80 ms a hash. Real accounts get their own hash.
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    # (werkzeug's maintained default) costs ~0.2 s a hash. Real accounts get their own hash.
+    password_hash = hash_password(DEMO_PASSWORD)
     session.add_all(
         User(
             username=u.username,
@@ -175,6 +199,23 @@ def _insert(session: Session, orgs: list[_Org], users: list[_User], caps: list[t
         for i, u in enumerate(users)
     )
     session.flush()
+
+
+def _add_missing_users(session: Session, users: list[_User]) -> int:
+    """Add the demo users an older demo load lacks, at their (existing) organisations."""
+    names = set(session.scalars(select(User.username).where(User.username.in_([u.username for u in users]))))
+    codes = {u.org.code for u in users if u.username not in names}
+    if not codes:
+        return 0
+    rows = session.execute(select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes)))
+    org_ids = {code: org_id for code, org_id in rows}
+    missing = [(i, u) for i, u in enumerate(users) if u.username not in names and u.org.code in org_ids]
+    password_hash = hash_password(DEMO_PASSWORD)
+    session.add_all(User(username=u.username, display_name=_display_name(i), password_hash=password_hash,
+                         organisation_id=org_ids[u.org.code], roles=",".join(u.roles), active=True)
+                    for i, u in missing)
+    session.flush()
+    return len(missing)
 
 
 def _orgs() -> list[_Org]:
@@ -219,6 +260,8 @@ def _users() -> Iterator[_User]:
     province = by_code[f"{_PROVINCE[0]}-bureau"]
     yield _User("policy", province, (Role.POLICY,))
     yield _User("admin", province, (Role.ADMIN,))
+    for username, code in _INSTITUTE_HEADS:
+        yield _User(username, by_code[code], _HEAD_ROLES)
 
 
 def _capabilities() -> Iterator[tuple[str, str]]:

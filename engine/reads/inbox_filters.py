@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from engine.calendar.workdays import SHANGHAI, WorkdayCalendar
 from engine.organisations.actors import Actor
-from engine.store.bounds import unstorable
 from engine.store.errors import CalendarError, NotAllowed, ValidationFailed
 from engine.store.models import Case, Organisation, Task
 from engine.store.status import Role, TaskStatus
 
+from .list_filter import ListFilter
 from .source import CalendarSource
 
 logger = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ _TEXT_FIELDS = ("process_id", "spec_name", "county_code", "instrument_type", "du
 
 
 @dataclass(frozen=True)
-class InboxFilter:
+class InboxFilter(ListFilter):
     """What the inbox shows. ``view``: "mine" (claimed by me), "group" (unclaimed in my group), "all"
     (both), "team" (every open task of my organisation, supervisors only). ``due``: "overdue", "today"
     or "2wd" (due within 2 working days, not yet overdue). ``text``: a case number prefix or part of
@@ -65,40 +64,17 @@ class InboxFilter:
 
     def __post_init__(self) -> None:
         errors: dict[str, list[str]] = {}
-        for name in _TEXT_FIELDS:
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
-                errors[name] = ["必须是文字"]
-            elif isinstance(value, str) and unstorable(value):
-                errors[name] = [str(unstorable(value))]
-            elif isinstance(value, str):
-                object.__setattr__(self, name, value.strip() or None)
+        self._trim_text(_TEXT_FIELDS, errors, MAX_TEXT)
         choices = {"view": VIEWS, "due": (*DUE_WINDOWS, None), "sort": SORTS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed and name not in errors:
                 errors[name] = [f"取值无效，应为：{'、'.join(a for a in allowed if a)}"]
-        if self.text is not None and len(self.text) > MAX_TEXT:
-            errors["text"] = [f"不能超过 {MAX_TEXT} 个字"]
         if not isinstance(self.page, int) or self.page < 1:
             errors["page"] = ["页码必须是正整数"]
         if not isinstance(self.size, int) or not 1 <= self.size <= MAX_PAGE_SIZE:
             errors["size"] = [f"每页条数必须在 1 到 {MAX_PAGE_SIZE} 之间"]
         if errors:
             raise ValidationFailed(errors)
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.size
-
-    def params(self) -> dict[str, str]:
-        """The filter as query parameters: the fields that differ from the default, without page and size."""
-        default = InboxFilter()
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)
-                if f.name not in ("page", "size") and getattr(self, f.name) != getattr(default, f.name)}
-
-    def but(self, **changes: Any) -> InboxFilter:
-        """A copy with some fields changed (and validated again)."""
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from engine.calendar.workdays import SHANGHAI, WorkdayCalendar
-from engine.store.bounds import unstorable
 from engine.store.errors import CalendarError, ValidationFailed
+
+from .list_filter import ListFilter
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ _TEXT_FIELDS = ("city", "county", "process_id", "spec_name")
 
 
 @dataclass(frozen=True)
-class StuckFilter:
+class StuckFilter(ListFilter):
     """What the stuck-cases page shows. ``city``/``county``: region codes; ``institute``: organisation id;
     ``age``: working days late at least; ``idle_days``: N of the "no activity for N working days" tab.
 
@@ -60,12 +61,7 @@ class StuckFilter:
 
     def __post_init__(self) -> None:
         errors: dict[str, list[str]] = {}
-        for name in _TEXT_FIELDS:
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or unstorable(value) or len(value) > 100):
-                errors[name] = ["取值无效"]
-            elif isinstance(value, str):
-                object.__setattr__(self, name, value.strip() or None)
+        self._trim_text(_TEXT_FIELDS, errors, 100)
         if self.tab not in STUCK_TABS:
             errors["tab"] = ["取值无效"]
         checks: dict[str, tuple[Any, int, int]] = {
@@ -79,20 +75,6 @@ class StuckFilter:
             errors[name] = [f"必须是 {low} 到 {high} 之间的整数"]
         if errors:
             raise ValidationFailed(errors)
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.size
-
-    def params(self) -> dict[str, str]:
-        """The filter as query parameters: the fields that differ from the default, without page and size."""
-        default = StuckFilter()
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)
-                if f.name not in ("page", "size") and getattr(self, f.name) != getattr(default, f.name)}
-
-    def but(self, **changes: Any) -> StuckFilter:
-        """A copy with some fields changed (and validated again)."""
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

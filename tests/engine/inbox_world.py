@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from engine.organisations.actors import Actor, actor_for
+from engine.organisations.passwords import hash_password
 from engine.store.models import Case, Organisation, SpecVersion, Task, User
 
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -30,7 +30,7 @@ def actor(session: Session, username: str) -> Actor:
 
 
 def add_user(session: Session, username: str, org_code: str, roles: str, name: str = "同事") -> User:
-    user = User(username=username, display_name=name, password_hash=generate_password_hash("demo1234"),
+    user = User(username=username, display_name=name, password_hash=hash_password("demo1234"),
                 organisation_id=org_id(session, org_code), roles=roles, active=True)
     session.add(user)
     session.flush()

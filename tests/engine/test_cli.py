@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 
 from engine.bootstrap import rules_dir
+from engine.calendar.workdays import SHANGHAI
 from engine.cli import main
 
 
@@ -18,6 +20,11 @@ def test_init_db_then_demo_case_issues_a_certificate(tmp_path, capsys):
     assert "Issued verification_certificate LNJD-DEMO-" in out and "in_use, next due" in out
     assert main(["--db", url, "sweep"]) == 0
     assert "Fired 0 timers" in capsys.readouterr().out
+    year = str(datetime.now(SHANGHAI).year)  # the command runs on the wall clock; a report covers a past year
+    assert main(["--db", url, "start-yearly-reports", "--year", year]) == 0
+    assert f"{year}: started 10 yearly report cases" in capsys.readouterr().out  # every demo institute
+    assert main(["--db", url, "start-yearly-reports", "--year", year]) == 0
+    assert f"{year}: started 0 yearly report cases" in capsys.readouterr().out
 
 
 def test_admin_confirms_a_provisional_year_from_the_command_line(tmp_path, capsys):
@@ -41,3 +48,13 @@ def test_rule_files_come_from_the_package_unless_the_setting_names_a_folder(tmp_
     monkeypatch.setenv("QIANGJIAN_RULES_DIR", str(tmp_path / "missing"))
     assert main(["--db", f"sqlite:///{tmp_path / 'b.sqlite'}", "init-db"]) == 2
     assert "QIANGJIAN_RULES_DIR" in capsys.readouterr().err
+
+
+def test_demo_world_builds_once_per_database(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'world.sqlite'}"
+    assert main(["--db", url, "init-db", "--demo"]) == 0
+    assert main(["--db", url, "demo-world"]) == 0
+    out = capsys.readouterr().out
+    assert "Ledger: 5 owners filed" in out and "Parked (error)" in out and "Verification overdue, escalated" in out
+    assert main(["--db", url, "demo-world"]) == 0
+    assert "Demo world already present; nothing added" in capsys.readouterr().out

@@ -73,14 +73,18 @@ def test_inbox_query_parameters(prop_app: PropApp) -> None:
     _inbox_params(prop_app)
 
 
-STUCK_PARAMS = ("tab", "city", "county", "institute", "process_id", "spec_name", "age", "idle_days", "page")
+# The stuck-cases page's parameters, the process heatmap's and the yearly reports' (each page ignores the others').
+STUCK_PARAMS = ("tab", "city", "county", "institute", "process_id", "spec_name", "age", "idle_days", "page",
+                "process", "activity", "overdue", "year")
 
 
 @given(data=st.data())
 def _stuck_params(prop_app: PropApp, data: st.DataObject) -> None:
     params = data.draw(st.dictionaries(st.sampled_from(STUCK_PARAMS), st.one_of(odd_text, huge_ints.map(str)),
                                        min_size=1, max_size=3), "params")
-    path = data.draw(st.sampled_from(["/manage/stuck", "/manage/stuck.csv", "/manage/stuck.xlsx"]), "path")
+    path = data.draw(st.sampled_from(["/manage/stuck", "/manage/stuck.csv", "/manage/stuck.xlsx",
+                                                 "/manage/heatmap/", "/manage/reports", "/manage/reports/print",
+                                                 "/manage/reports/export.csv"]), "path")
     query = "&".join(f"{name}={url_part(value)}" for name, value in params.items())
     before = row_counts(prop_app.app)
     response = prop_app.client(BUREAU).open(f"{path}?{query}")  # 沈阳's bureau: a manager
@@ -106,7 +110,7 @@ def _paths(prop_app: PropApp) -> list[tuple[str, str, str]]:
         ("GET", "/rules/versions/{x}/migrate", POLICY), ("POST", "/rules/versions/{x}/migrate", POLICY),
         ("POST", "/rules/migrations/{x}/undo", POLICY), ("GET", "/rules/files/{x}", POLICY),
         ("GET", "/rules/files/{x}/history", POLICY), ("POST", "/rules/files/{x}/discard", POLICY),
-        ("POST", "/rules/files/{x}/rollback", POLICY),
+        ("POST", "/rules/files/{x}/rollback", POLICY), ("GET", "/manage/reports/{x}/print", BUREAU),
     ]
 
 

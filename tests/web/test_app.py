@@ -66,6 +66,7 @@ def test_python_m_web_loads_the_demo_accounts_only_when_asked(tmp_path, clock):
     assert summary is not None
     text = main_module.demo_logins(summary)
     assert "demo1234" in text and "xinmin_gas" in text
+    assert "shenyang_institute_head" in text and "wafangdian_institute_head" in text  # managers of each level
 
 
 def test_the_sweep_interval_setting_takes_seconds_and_refuses_anything_else():

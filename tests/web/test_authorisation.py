@@ -153,6 +153,16 @@ MANAGERS_ONLY = {**POLICY_ONLY, "policy": 403, "shenyang_bureau": 200}  # each r
 ROUTES |= {
     "figures.index": (_page("GET", lambda i: "/manage/figures/"), MANAGERS_ONLY),
     "figures.export": (_page("GET", lambda i: "/manage/figures/export.xlsx?figure=all"), MANAGERS_ONLY),
+    "heatmap.index": (_page("GET", lambda i: "/manage/heatmap/?process=verification_request&activity=verify"),
+                      MANAGERS_ONLY),
+    "reports.index": (_page("GET", lambda i: "/manage/reports"), MANAGERS_ONLY),
+    "reports.export": (_page("GET", lambda i: "/manage/reports/export.xlsx"), MANAGERS_ONLY),
+    "reports.print_all": (_page("GET", lambda i: "/manage/reports/print"), MANAGERS_ONLY),
+    # A verification case is no yearly report: past the role guard it is not found.
+    "reports.print_one": (_page("GET", lambda i: f"/manage/reports/{i['case']}/print"),
+                          {**MANAGERS_ONLY, "shenyang_bureau": 404}),
+    "reports.start": (_page("POST", lambda i: "/manage/reports/start", lambda i: {"year": "2026"}),
+                      {**MANAGERS_ONLY, "shenyang_bureau": 302}),
 }
 UNGUARDED = {"static", "vendor.file"}  # served files (the vendor route serves an allow-list from node_modules)
 

@@ -64,7 +64,7 @@ def test_the_api_answers_200_with_the_reason(budget_app, clock, script, limit):
     again = client.post(f"/api/tasks/{task_id}/complete", auth=INSTITUTE, json={"data": {}})
     assert again.status_code == 409
     detail = again.get_json()["detail"]
-    assert detail.startswith("案件 ") and "流程规则执行出错，已暂停办理" in detail
+    assert detail.startswith("案件 ") and "运行出错，已停止办理" in detail
     assert _audit_count(budget_app, case_id) == audits  # the refused completion wrote nothing
     with budget_app.app_context(), get_system().readers() as s:
         assert s.get(Case, case_id).status == "error"
@@ -88,7 +88,7 @@ def test_the_task_page_shows_the_reason_and_keeps_the_input(budget_app, clock):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "未办结：脚本超出时间限制（0.2 秒）：脚本任务「Run」" in html  # the flash
-    assert "案件已暂停办理：脚本超出时间限制（0.2 秒）" in html  # the banner, on every later view too
+    assert "案件运行出错，已停止办理。" in html and "脚本超出时间限制（0.2 秒）" in html  # the banner, every view
     assert "现场已核对" in html and "已载入您于" in html  # what the clerk typed, kept as a draft
     again = client.post(path, data={"csrf_token": token, "_version": version, "_action": "complete",
                                     "note": "再试"})
@@ -96,7 +96,7 @@ def test_the_task_page_shows_the_reason_and_keeps_the_input(budget_app, clock):
     with budget_app.app_context(), get_system().readers() as s:
         assert s.get(Case, case_id).status == "error"
     case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "规则出错，案件暂停" in case_page and "脚本超出时间限制（0.2 秒）：脚本任务「Run」" in case_page
+    assert "运行出错（流程规则）" in case_page and "脚本超出时间限制（0.2 秒）：脚本任务「Run」" in case_page
 
 
 def test_the_case_page_says_why_the_case_stopped(budget_app, clock):
@@ -106,7 +106,8 @@ def test_the_case_page_says_why_the_case_stopped(budget_app, clock):
                        json={"data": {"note": "已核对"}}).get_json()["status"] == "error"
     Auth(client).login("shenyang_institute")
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    banner = html.split('id="case-parked">')[1].split("</div>")[0]
-    assert banner.startswith("案件已暂停办理：脚本超出时间限制（0.2 秒）：脚本任务「Run」")
-    row = html.split("规则出错，案件暂停</td>")[1].split("</tr>")[0]  # the timeline names the failure in Chinese
+    banner = html.split('id="case-parked"')[1].split("</div>")[0]
+    assert "案件运行出错，已停止办理。" in banner and "暂停" not in banner
+    assert "脚本超出时间限制（0.2 秒）：脚本任务「Run」" in banner and "需规则人员修正流程后重试" in banner
+    row = html.split("运行出错（流程规则）</td>")[1].split("</tr>")[0]  # the timeline names the failure in Chinese
     assert "脚本超出时间限制（0.2 秒）" in row and ">script_failed<" not in html

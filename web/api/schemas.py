@@ -118,7 +118,8 @@ class CaseRefOut(Base):
     case_id = Int(attribute="id")
     case_number = Str(attribute="number")
     version = Int(metadata={"description": "案件版本，下一次办理时可作 expected_version"})
-    status = Str(metadata={"description": "案件状态：running 办理中，completed 已办结，error 流程规则出错已暂停"})
+    status = Str(metadata={"description": "案件状态：running 办理中，completed 已办结，"
+                                          "error 运行出错（已停止办理，问题排除后由管理人员重试）"})
     error_message = Str(metadata={
         "description": "status 为 error 时：本次办理触发的流程规则为何失败（如脚本超出时间限制）；"
                        "本次提交未生效，提交的数据已记入审计日志"})

@@ -14,22 +14,25 @@ from typing import Any
 from engine import AuditEntry, CaseView
 
 from ..shared import DOCUMENT_KINDS, choices, raw_text, resolve
+from .case_errors import STATE, CaseErrorNote, explain_error
 from .facts import CODES, WELL_KNOWN, display
 
 ACTIONS = {
     "case_started": "立案", "task_completed": "办理", "timer_fired": "定时器触发", "escalated": "上报",
     "deadline_changed": "期限变更", "notify": "通知", "issue_document": "出具文书",
     "register_instruments": "登记台账", "set_instrument_status": "台账状态变更", "task_claimed": "认领",
-    "task_released": "退回", "task_reassigned": "转办", "script_failed": "规则出错，案件暂停",
-    "timer_failed": "定时器出错，案件暂停", "case_suspended": "暂停办理", "case_resumed": "恢复办理",
+    "task_released": "退回", "task_reassigned": "转办", "script_failed": STATE + "（流程规则）",
+    "timer_failed": STATE + "（定时器）", "case_suspended": "暂停办理", "case_resumed": "恢复办理",
     "case_retried": "重试", "case_terminated": "终止案件",
 }
-CASE_STATUS = {"running": "办理中", "completed": "已办结", "error": "异常", "suspended": "已暂停",
+CASE_STATUS = {"running": "办理中", "completed": "已办结", "error": STATE, "suspended": "已暂停",
                "terminated": "已终止"}
 MANAGER_ACTIONS = ("case_suspended", "case_resumed", "case_retried", "case_terminated")
 INSTRUMENT_STATUS = {"in_use": "在用", "out_of_use": "停止使用"}
 SYSTEM_ACTORS = {"scheduler": "系统（定时器）", "system": "系统"}
 DEADLINE_REASONS = {"calendar_year_confirmed": "节假日安排公布，按正式日历重算"}
+# What a case's ``deadline`` is called, by process (a verification's by default).
+DEADLINE_NAMES = {"yearly_report": "报送期限"}
 EXTENSION_TASKS = ("answer_extension",)
 LISTED_INSTRUMENTS = 10  # instruments named in one timeline line; the ledger lists them all
 PARKING_ACTIONS = ("script_failed", "timer_failed")  # audit entries written when a case is parked in error
@@ -57,7 +60,7 @@ def extension_history(view: CaseView) -> list[Event]:
     for entry in view.history:
         after = _after(entry)
         if entry.action == "deadline_changed":
-            events.append(_event(view, entry, _deadline_change(entry)))
+            events.append(_event(view, entry, _deadline_change(view, entry)))
         elif entry.action == "task_completed" and after.get("action") == "propose_extension":
             proposed, reason = after.get("proposed_deadline", "—"), after.get("extension_reason", "—")
             events.append(_event(view, entry, f"检定机构申请延期至 {proposed}，理由：{reason}"))
@@ -68,12 +71,12 @@ def extension_history(view: CaseView) -> list[Event]:
     return events
 
 
-def parked_message(view: CaseView) -> str | None:
+def parked_message(view: CaseView) -> CaseErrorNote | None:
     """Why a case parked in error stopped (its last failed step), or None for a case that is not parked."""
     if view.case.status != "error":
         return None
     failures = [_after(e).get("error") for e in view.history if e.action in PARKING_ACTIONS]
-    return str(failures[-1]) if failures and failures[-1] else "流程规则执行出错"
+    return explain_error(str(failures[-1]) if failures and failures[-1] else None)
 
 
 def who(view: CaseView, entry: AuditEntry) -> str:
@@ -115,17 +118,15 @@ def _describe(view: CaseView, entry: AuditEntry) -> str:
             return text + (f"；理由：{after['reason']}" if after.get("reason") else "")
         case action if action in MANAGER_ACTIONS:
             return f"理由：{after.get('reason', '')}"
-        case "script_failed" | "timer_failed":
-            return str(after.get("error", ""))
+        case "script_failed" | "timer_failed":  # the raw exception text stays in the banner's details
+            return explain_error(str(after.get("error", ""))).reason
         case "timer_fired":
             return f"{after.get('timer', '')}（到期时间 {beijing(after.get('due_at'))}）"
         case "escalated":
             reason = CODES["escalation_reason"].get(after.get("reason") or "", after.get("reason") or "")
             return f"上报{org}" + (f"：{reason}" if reason else "")
         case "deadline_changed":
-            return _deadline_change(entry)
-        case "script_failed" | "timer_failed":
-            return str(after.get("error", ""))
+            return _deadline_change(view, entry)
         case "notify":
             return f"通知{org}：{after.get('message', '')}"
         case "issue_document":
@@ -154,13 +155,14 @@ def _some(names: list[str]) -> str:
     return "、".join(names[:LISTED_INSTRUMENTS]) + f" 等 {len(names)} 台"
 
 
-def _deadline_change(entry: AuditEntry) -> str:
+def _deadline_change(view: CaseView, entry: AuditEntry) -> str:
     before = entry.before if isinstance(entry.before, dict) else {}
     after = _after(entry)
     old, new = before.get("deadline"), after.get("deadline")
-    text = f"检定期限起算：{beijing(new)}" if old is None else f"检定期限由 {beijing(old)} 变更为 {beijing(new)}"
+    what = DEADLINE_NAMES.get(view.case.process_id, "检定期限")
+    text = f"{what}起算：{beijing(new)}" if old is None else f"{what}由 {beijing(old)} 变更为 {beijing(new)}"
     if new is None:
-        text = f"检定期限 {beijing(old)} 已撤销"
+        text = f"{what} {beijing(old)} 已撤销"
     reason = after.get("reason")
     if reason:
         text += f"（{DEADLINE_REASONS.get(reason, reason)}）"

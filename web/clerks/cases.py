@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 
 from engine import (
     INSTRUMENT_TYPES,
@@ -18,7 +18,7 @@ from engine import (
     suspension,
 )
 
-from ..shared import DOCUMENT_KINDS, ROLE_NAMES, get_session, get_system, login_required
+from ..shared import DOCUMENT_KINDS, ROLE_NAMES, case_origin, get_session, get_system, login_required, origin_crumb
 from .case_timeline import CASE_STATUS, extension_history, parked_message, timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -33,6 +33,7 @@ def detail(case_id: int) -> Any:
     view = case_view(session, get_system().engine, case_id, g.actor)
     now = get_system().engine.clock()
     open_tasks = [t for t in view.tasks if t.status == TaskStatus.READY.value]
+    origin = case_origin(request.args)  # opened from the managers' stuck list: the crumb leads back there
     diagram = {"xml": view.diagram, "marks": view.marks, "labels": MARKS, "roles": ROLE_NAMES}
     return render_template(
         "clerks/cases/detail.html", view=view, case=view.case,
@@ -41,6 +42,7 @@ def detail(case_id: int) -> Any:
         overdue=_overdue(view.case.deadline_at, now, view.case.status), kinds=DOCUMENT_KINDS, marks=MARKS, now=now,
         parked=parked_message(view), suspended=suspension(session, view.case),
         controls=case_controls(session, g.actor, case_id),  # the managers' panel, None for everyone else
+        origin=origin, crumb=origin_crumb(origin),
     )
 
 

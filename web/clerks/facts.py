@@ -26,6 +26,7 @@ COLUMNS = {
     "name": "器具名称", "model": "型号规格", "serial_no": "出厂编号", "instrument_type": "器具类型",
     "category": "类别", "in_catalogue": "列入目录", "purpose": "用途", "location": "使用地点",
     "period_months": "检定周期（月）", "scope_reason": "判定理由",
+    "passed": "合格", "failed": "不合格", "calibrated": "校准", "total": "合计",
 }
 # Codes of well-known facts whose form (with the oneOf titles) is not the current task's.
 CODES = {
@@ -35,7 +36,8 @@ CODES = {
                 "environmental_monitoring": "环境监测", "other": "其他"},
     "escalation_reason": {"overdue": "逾期未完成检定", "extension_unanswered": "延期申请未获答复",
                           "refusal": "拒绝受理", "not_accepted": "逾期未受理检定申请",
-                          "filing_review_overdue": "逾期未审核备案"},
+                          "filing_review_overdue": "逾期未审核备案",
+                          "yearly_report_overdue": "逾期未报送年度强制检定工作报告"},
     "instrument_type": INSTRUMENT_TYPES,
 }
 

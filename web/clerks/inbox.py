@@ -30,6 +30,7 @@ from engine import (
     inbox_page,
     list_filters,
     reassign_tasks,
+    report_notices,
     save_filter,
 )
 
@@ -76,6 +77,9 @@ def index() -> Any:
         "next_url": inbox_url(flt.but(page=flt.page + 1)) if page.has_next else None,
         "clear_url": inbox_url(InboxFilter(view=flt.view)), "first_url": inbox_url(flt.but(page=1)),
         "filtered": flt.but(view="all", sort="due", page=1) != InboxFilter(size=flt.size),
+        # Reminders of the institute's open yearly report (Notice 三), kept where clerks look every day.
+        "report_notices": report_notices(session, g.actor.organisation_id, engine.clock())
+        if "institute" in g.actor.roles and g.actor.organisation_id else [],
     }
     return render_template("clerks/tasks/inbox.html", **context), (400 if errors else 200)
 

@@ -23,7 +23,7 @@ CHOICE_ERROR = "不是可选的值，请从列表中选择"
 DUE_NAMES = {"overdue": "已逾期", "today": "今天到期", "2wd": "2 个工作日内到期"}
 SKIP_REASONS = {"not_found": "任务不存在", "closed": "任务已办结或已关闭", "other_group": "不属于本组",
                 "claimed_by_other": "已被他人认领", "already_mine": "本来就是您认领的",
-                "already_assigned": "本来就由该同事办理"}
+                "already_assigned": "本来就由该同事办理", "suspended": "案件已暂停办理，恢复前不能认领"}
 
 
 class InboxQuery(InboxFilterQuery):

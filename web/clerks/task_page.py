@@ -45,6 +45,7 @@ from ..shared import (
     to_data,
     write_session,
 )
+from .case_errors import explain_error
 from .drafts import Draft, delete_draft, find_draft, save_draft
 from .facts import case_facts
 from .taken_task import keep_input
@@ -150,7 +151,7 @@ def _page(view: TaskForm, values: Values, *, errors: dict[str, list[str]] | None
         facts=case_facts(view.schema, view.facts),
         state=state, version=shown, conflict=conflict, draft=draft,
         draft_outdated=draft is not None and shown != view.case.version,
-        parked_message=case_error_message(get_session(), view.case.id) if parked else None,
+        parked_message=explain_error(case_error_message(get_session(), view.case.id)) if parked else None,
         suspended=view.case.status == CaseStatus.SUSPENDED,
     )
     return page, status

@@ -18,6 +18,7 @@ from .figure_export import XLSX, to_csv, to_xlsx
 
 bp = Blueprint("figures", __name__, url_prefix="/manage/figures")
 YEARS_BACK = 5  # the year picker offers this year and the years before it
+FIRST_YEAR = 2000  # the earliest year one may ask for by address
 
 
 guard_role(bp, Role.MANAGER, "统计图表仅限管理人员使用，此次访问已记录")
@@ -27,14 +28,22 @@ def _this_year() -> int:
     return get_system().engine.clock().astimezone(SHANGHAI).year
 
 
-def _year() -> int:
-    """The ``year`` asked for; this year when none; 400 for anything that is not a year on offer."""
-    value = request.args.get("year", "")
+def _asked_year() -> tuple[int, str | None]:
+    """The ``year`` asked for (this year when none), or this year and why the one asked for is not on offer."""
+    value, this_year = request.args.get("year", "").strip(), _this_year()
     if not value:
-        return _this_year()
-    if not value.isdigit() or not 2000 <= int(value) <= _this_year():
-        abort(400, description="年度不正确")
-    return int(value)
+        return this_year, None
+    if not (value.isascii() and value.isdigit()) or not FIRST_YEAR <= int(value) <= this_year:
+        return this_year, f"年度不正确：只能查看 {FIRST_YEAR} 年至 {this_year} 年"
+    return int(value), None
+
+
+def _year() -> int:
+    """The year of an export; 400 for anything that is not a year on offer (a file has no place for a note)."""
+    year, problem = _asked_year()
+    if problem:
+        abort(400, description=problem)
+    return year
 
 
 def _figures(year: int) -> ManagerFigures:
@@ -42,16 +51,16 @@ def _figures(year: int) -> ManagerFigures:
 
 
 @bp.route("/")
-def index() -> str:
-    """Every figure of the chosen year as a chart with its table."""
-    year = _year()
+def index() -> tuple[str, int]:
+    """Every figure of the chosen year as a chart with its table; a bad year shows this year, saying so (400)."""
+    year, problem = _asked_year()
     this_year = _this_year()
     years = list(range(this_year, this_year - YEARS_BACK, -1))
     if year not in years:
         years.append(year)
     return render_template("managers/figures.html", figures=_figures(year), years=years, year=year,
-                           organisation=g.organisation,
-                           generated=get_system().engine.clock().astimezone(SHANGHAI))
+                           organisation=g.organisation, problem=problem,
+                           generated=get_system().engine.clock().astimezone(SHANGHAI)), 400 if problem else 200
 
 
 @bp.route("/export.<any(csv, xlsx):fmt>")

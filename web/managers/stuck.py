@@ -21,7 +21,7 @@ from engine import (
     stuck_scope,
 )
 
-from ..shared import get_session, get_system, guard_role
+from ..shared import get_session, get_system, guard_role, list_link
 from .stuck_export import COLUMNS, STATUS_NAMES, as_csv, as_xlsx, cells
 from .stuck_params import read_filter, stuck_url, tabs
 
@@ -39,12 +39,16 @@ def stuck() -> Any:
     scope = stuck_scope(session, g.user.organisation_id)
     page = stuck_page(session, engine, scope, flt)
     context = {
-        "flt": flt, "page": page, "errors": errors, "tabs": tabs(flt, page.counts),
+        "flt": flt, "page": page, "errors": errors,
+        "tabs": tabs(flt, page.counts),
+        "case_link": list_link("stuck", {**flt.params(), **({"page": str(flt.page)} if flt.page > 1 else {})}),
+        "filtered": len(set(flt.params()) - {"tab"}) + len(errors),  # filters set (or refused): shown unfolded
         "choices": stuck_choices(session, engine, scope), "tab_label": STUCK_TABS[flt.tab],
         "columns": COLUMNS, "cells": cells, "status_names": STATUS_NAMES, "limit": STUCK_EXPORT_LIMIT,
         "xlsx_url": stuck_url(flt.but(page=1), "managers.stuck_xlsx"),
         "csv_url": stuck_url(flt.but(page=1), "managers.stuck_csv"),
         "clear_url": url_for("managers.stuck", tab=flt.tab),
+        "first_url": stuck_url(flt.but(page=1)) if flt.page > 1 and not page.rows else None,
         "prev_url": stuck_url(flt.but(page=flt.page - 1)) if flt.page > 1 else None,
         "next_url": stuck_url(flt.but(page=flt.page + 1)) if page.has_next else None,
     }

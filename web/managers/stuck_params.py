@@ -23,10 +23,11 @@ def read_filter(args: Mapping[str, Any], size: int) -> tuple[StuckFilter, list[s
         if not value:
             continue
         if name in _INTEGERS:
-            if not (value.isascii() and value.isdigit()) or len(value) > 9:
+            digits = value.removeprefix("-")
+            if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
                 errors[name] = ["必须是整数"]
                 continue
-            params[name] = int(value)
+            params[name] = int(value)  # a negative one gets StuckFilter's range message, not "not a number"
         else:
             params[name] = value
     for _attempt in range(len(FIELD_NAMES) + 1):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from . import sign_in_guard
 from .auth import ROLE_NAMES, login_required
+from .case_origin import case_origin, list_link, origin_crumb
 from .errors import JSON_REQUIRED, MESSAGES, explain
 from .fields import Base, Bool, DateTime, Dict, Int, List, Nested, Str, StrictBool, field_errors
 from .form_values import Values, add_row, clean_values, compact, initial_values, read_form, remove_row, to_data
 from .inbox_filter import InboxFilterQuery
 from .input_guard import form_id
-from .labels import DOCUMENT_KINDS
+from .labels import DOCUMENT_KINDS, INSTRUMENT_CATEGORIES
 from .redirects import same_site_referrer
 from .role_guard import guard_role
 from .schema_form import (
@@ -32,6 +33,7 @@ from .system import get_session, get_system, write_session
 
 __all__ = [
     "DOCUMENT_KINDS",
+    "INSTRUMENT_CATEGORIES",
     "JSON_REQUIRED",
     "MESSAGES",
     "ROLE_NAMES",
@@ -52,6 +54,7 @@ __all__ = [
     "Values",
     "add_row",
     "build_fields",
+    "case_origin",
     "choices",
     "clean_values",
     "compact",
@@ -61,8 +64,10 @@ __all__ = [
     "get_session",
     "get_system",
     "guard_role",
+    "list_link",
     "initial_values",
     "login_required",
+    "origin_crumb",
     "place_errors",
     "raw_text",
     "read_form",

@@ -10,9 +10,9 @@ import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
-from engine import User
+from engine import User, hash_password
 
 USERNAME_LENGTH = 64  # User.username
 
@@ -46,4 +46,4 @@ def _could_be_username(username: str) -> bool:
 @functools.cache
 def _dummy_hash() -> str:
     """A hash made the way real ones are (same method and cost), of a password nobody has."""
-    return generate_password_hash(secrets.token_hex(16))
+    return hash_password(secrets.token_hex(16))

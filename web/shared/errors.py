@@ -81,7 +81,7 @@ EXPLANATIONS = (
     Explanation(InvalidTransition, re.compile(r"^instrument .+ already has a running application (?P<number>\S+)$"),
                 "该器具已有正在办理的检定申请（案件 {number}），办结后才能再次申请", "重复申请"),
     Explanation(InvalidTransition, re.compile(r"^case (?P<number>\S+) is parked in error"),
-                "案件 {number} 的流程规则执行出错，已暂停办理；请联系规则管理人员修正流程图", "案件已暂停"),
+                "案件 {number} 运行出错，已停止办理；案件页说明了出错原因，问题排除后由管理人员重试", "案件运行出错"),
     Explanation(InvalidTransition, re.compile(r"^task (?P<title>.+) is no longer open"),
                 "任务「{title}」已不能办理（可能已过办理期限），请刷新后查看"),
     Explanation(InvalidTransition, re.compile(r"^task (?P<title>.+) is already \w+$"), "任务「{title}」已办结或已关闭"),

@@ -72,12 +72,16 @@ def initial_values(schema: Schema, facts: dict[str, Any]) -> Values:
     """What a fresh form shows: the case's current lists (a filing to correct) and the schema's defaults.
 
     Single answers are not pre-filled from the case: a decision taken earlier in a loop (for
-    example a declined extension) must be taken again, not re-sent by accident.
+    example a declined extension) must be taken again, not re-sent by accident. A text field marked
+    ``"x-draft": true`` is the exception: it starts from the case's value of the same name, a draft the
+    diagram wrote for the clerk to edit (the yearly report's narrative, drafted from the figures).
     """
     start: Values = {}
     for name, sub in editable_properties(schema):
         if row_schema(sub, schema) is not None:
             start[name] = facts.get(name)
+        elif sub.get("x-draft") is True and isinstance(facts.get(name), str):
+            start[name] = facts[name]
         elif "default" in sub:
             start[name] = sub["default"]
     return clean_values(start, schema)

@@ -5,7 +5,8 @@ the schema instead of being written per task. Supported: strings (text, textarea
 free text, ``format: date``), numbers and integers, booleans (是/否), choices given as
 ``enum``, ``oneOf: [{const, title}]`` or ``x-options`` naming one of the engine's option lists
 (radio buttons up to four options, else a select),
-and arrays of objects (a table of rows; local ``$ref`` to ``$defs`` is followed). ``readOnly``
+and arrays of objects (a table of rows; local ``$ref`` to ``$defs`` is followed); ``x-rows`` sets a
+textarea's height. ``readOnly``
 properties are case facts and get no input. Conditional rules (``if/then``) are not drawn:
 the engine checks them and its messages are placed beside the fields.
 """
@@ -150,6 +151,9 @@ def _scalar(path: str, input_name: str, sub: Schema, value: str, today: str, in_
     if found.widget == "date":
         bounds = {"max": sub.get("x-date-max"), "min": sub.get("x-date-min")}
         found.attrs = {key: today for key, bound in bounds.items() if bound == "today"}
+    rows = sub.get("x-rows")
+    if found.widget == "textarea" and isinstance(rows, int) and not isinstance(rows, bool) and 1 <= rows <= 40:
+        found.attrs["rows"] = str(rows)  # a long text (a yearly report) gets room to read what it edits
     limit = sub.get("maxLength")
     if found.widget in ("text", "textarea") and isinstance(limit, int) and not isinstance(limit, bool):
         found.attrs["maxlength"] = str(limit)  # the bound of the column the value is stored in, said beside it

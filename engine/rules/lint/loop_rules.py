@@ -30,7 +30,7 @@ def loop_problems(rule_set: RuleSet) -> list[Problem]:
             for line in endless_loops(tree):
                 problems.append(diagram.problem(element, (
                     f"{element_label(element)}「{display_name(element)}」的脚本第{line}行的 while 循环条件永远成立，"
-                    "循环内又没有 break：脚本永远不会结束，每个办到这一步的案件都会因超时而暂停")))
+                    "循环内又没有 break：脚本永远不会结束，每个办到这一步的案件都会因超时而运行出错")))
     return problems
 
 

@@ -22,7 +22,7 @@ from .rule_set import RuleSet
 # (calendar months, for verification periods), today (no working-day arithmetic), is_provisional and
 # working_days_left (not dates).
 CALENDAR_FUNCTIONS = frozenset({"add_working_days", "working_day_deadline", "reminder_time", "end_of_day",
-                                "calendar_period_end"})
+                                "calendar_period_end", "working_day_from"})
 _FUNCTION_LIST = "、".join(sorted(CALENDAR_FUNCTIONS))
 _SHOWN = 200  # a longer expression is not repeated in the message
 

@@ -14,7 +14,8 @@ KEYWORD_LABELS = {
     "format": "格式", "pattern": "格式规则", "readOnly": "只读", "default": "默认值", "minimum": "最小值",
     "maximum": "最大值", "minLength": "最短长度", "maxLength": "最长长度", "minItems": "最少项数", "$ref": "引用",
     "x-error": "错误提示", "x-options": "选项列表", "x-date-max": "最晚日期", "x-date-min": "最早日期",
-    "x-case-facts": "案件事实", "x-unique-by": "不得重复的项",
+    "x-case-facts": "案件事实", "x-unique-by": "不得重复的项", "x-draft": "预填流程起草的内容", "x-rows": "文本框行数",
+    "x-widget": "输入方式",
 }
 # Keywords that hold other fields (compared as fields of their own) or that 必填 shows per field.
 _NESTED = frozenset({"properties", "items", "$defs", "required"})

@@ -17,6 +17,7 @@ from engine.actions.case_control import (
     suspension,
     terminate_case,
 )
+from engine.actions.task_assignment import claim_tasks
 from engine.cases.timers import fire_due_timers
 from engine.organisations.actors import Actor, actor_for
 from engine.reads.queries import inbox
@@ -96,8 +97,9 @@ def test_reassign_a_task_to_a_clerk_of_its_organisation_with_the_reason(any_data
         manager = _actor(s, "shenyang_bureau")
         panel = case_controls(s, manager, started.id)
         approve = panel.tasks[0]
-        assert [c.name for c in approve.clerks] == sorted(["李四", s.get(User, _actor(s, "shenyang_institute")
-                                                                      .user_id).display_name])
+        clerks = [s.get(User, _actor(s, name).user_id).display_name  # the demo's clerk and institute head
+                  for name in ("shenyang_institute", "shenyang_institute_head")]
+        assert [c.name for c in approve.clerks] == sorted(["李四", *clerks])
         with pytest.raises(NotAllowed):  # a clerk of another institute
             reassign_case_task(s, engine, started.id, approve.task_id, _actor(s, "dalian_institute").user_id,
                                REASON, manager)
@@ -216,3 +218,17 @@ def test_retry_after_the_rule_is_fixed_completes_the_case(any_database, engine, 
         actions = [e.action for e in _audit(s, ref.id)]
     assert actions.count("script_failed") == 2 and actions.count("case_retried") == 2
     assert actions.index("case_migrated") < len(actions) - 1 - actions[::-1].index("case_retried")
+
+
+def test_bulk_claim_skips_a_suspended_cases_task_as_suspended_then_claims_it_after_resume(any_database, engine,
+                                                                                          started):
+    with any_database.factory() as s, s.begin():
+        suspend_case(s, engine, started.id, REASON, _actor(s, "shenyang_bureau"))
+    with any_database.factory() as s, s.begin():
+        task_id = _tasks(s, started.id)["approve"].id
+        result = claim_tasks(s, engine, [task_id], _actor(s, "shenyang_institute"))
+    assert result.done == () and [(k.task_id, k.reason) for k in result.skipped] == [(task_id, "suspended")]
+    with any_database.factory() as s, s.begin():
+        assert s.get(Task, task_id).assignee_id is None
+        resume_case(s, engine, started.id, REASON, _actor(s, "shenyang_bureau"))
+        assert claim_tasks(s, engine, [task_id], _actor(s, "shenyang_institute")).done == (task_id,)

@@ -46,3 +46,63 @@ def test_a_case_waiting_for_acceptance_gets_the_deadline_when_moved(sc):
     task = sc.open_task(case_id, "accept_application")
     assert task.due_at is not None
     assert sc.case(case_id).next_timer_at == task.due_at
+
+
+def _move(sc: Scenario, new: int, case_id: int) -> None:
+    with sc.session() as s:
+        [result] = migrate_cases(s, sc.engine, sc.actor(s, "policy"), new, [case_id])
+    assert result.moved, result.reasons
+    assert sc.case(case_id).spec_version_id == new
+
+
+def test_a_refusal_waiting_for_review_gets_the_deadline_when_moved(sc):
+    instrument_id = sc.filed_instrument("xinmin_gas", "210181", "xinmin_institute", instrument("JYJ-2"))
+    _publish(sc, {**read_sources(BPMN_DIR), **{p.name: p.read_text() for p in BEFORE.iterdir()}})
+    case_id = sc.apply("xinmin_gas", instrument_id)
+    sc.complete(case_id, "accept_application", "shenyang_institute",
+                {"acceptance": "refuse", "refusal_reason": "本所该类标准装置送上级检定，暂时无法开展检定"})
+    assert sc.open_task(case_id, "review_refusal").due_at is None
+    new = _publish(sc, read_sources(BPMN_DIR))
+    sc.at("2026-10-09T10:00:00+08:00")  # Friday; 10-10 is a make-up working day
+    _move(sc, new, case_id)
+    task = sc.open_task(case_id, "review_refusal")
+    assert task.due_at.isoformat() == "2026-10-15T15:59:59+00:00"  # 10-10, 10-12, 10-13, 10-14, 10-15
+    assert sc.case(case_id).next_timer_at == task.due_at
+    assert sc.open_tasks(case_id) == ["review_refusal"]
+
+
+def _old_filing(sc: Scenario) -> int:
+    _publish(sc, {**read_sources(BPMN_DIR), **{p.name: p.read_text() for p in BEFORE.iterdir()}})
+    return sc.file("xinmin_gas", "210181", [instrument("JYJ-3")])
+
+
+def _filing_version(sc: Scenario) -> int:
+    with sc.session() as s:
+        return s.scalars(select(SpecVersion.id).where(SpecVersion.process_id == "filing",
+                                                      SpecVersion.is_current)).one()
+
+
+def test_a_filing_waiting_for_review_gets_the_deadline_when_moved(sc):
+    case_id = _old_filing(sc)
+    assert sc.open_task(case_id, "review_filing").due_at is None
+    _publish(sc, read_sources(BPMN_DIR))
+    sc.at("2026-10-21T10:00:00+08:00")  # Wednesday
+    _move(sc, _filing_version(sc), case_id)
+    task = sc.open_task(case_id, "review_filing")
+    assert task.due_at.isoformat() == "2026-10-28T15:59:59+00:00"  # 10-22, 23, 26, 27, 28
+    assert sc.case(case_id).next_timer_at == task.due_at
+    assert sc.open_tasks(case_id) == ["review_filing"]
+
+
+def test_a_filing_waiting_for_correction_gets_the_deadline_when_moved(sc):
+    case_id = _old_filing(sc)
+    sc.complete(case_id, "review_filing", "xinmin_institute",
+                {"filing_decision": "return", "filing_reason": "请补充安装位置"})
+    assert sc.open_task(case_id, "correct_filing").due_at is None
+    _publish(sc, read_sources(BPMN_DIR))
+    sc.at("2026-10-21T10:00:00+08:00")  # Wednesday; 15 working days: 10-22 … 11-11
+    _move(sc, _filing_version(sc), case_id)
+    task = sc.open_task(case_id, "correct_filing")
+    assert task.due_at.isoformat() == "2026-11-11T15:59:59+00:00"
+    assert sc.case(case_id).next_timer_at == task.due_at
+    assert sc.open_tasks(case_id) == ["correct_filing"]

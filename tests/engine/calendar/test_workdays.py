@@ -186,6 +186,13 @@ def test_diagram_functions(fns: dict[str, Callable[..., Any]]) -> None:
     assert fns["calendar_period_end"]("2026-09-11", 20) == "2026-10-08"
 
 
+def test_a_calendar_date_on_a_rest_day_moves_to_the_next_working_day(fns: dict[str, Callable[..., Any]]) -> None:
+    working_day_from = fns["working_day_from"]
+    assert working_day_from("2026-11-20") == "2026-11-20"  # a Friday stays
+    assert working_day_from("2026-10-10") == "2026-10-10"  # a 调休 Saturday is a working day
+    assert working_day_from("2026-10-03") == "2026-10-08"  # inside the National Day holiday (10-01..10-07)
+
+
 def test_working_days_left(fns: dict[str, Callable[..., Any]]) -> None:
     left = fns["working_days_left"]
     # today() is Fri 2026-10-09: Sat 10-10 (调休), 10-12 .. 10-15 are left.
@@ -221,6 +228,7 @@ def test_datetime_is_read_in_china_time(fns: dict[str, Callable[..., Any]]) -> N
         ("is_provisional", ("2028-01-03",), "2028"),
         ("working_days_left", ("soon",), "not an ISO date"),
         ("calendar_period_end", ("2026-09-11", 0), "at least 1"),
+        ("working_day_from", ("11-20",), "not an ISO date"),
     ],
 )
 def test_bad_inputs_raise_calendar_error(
@@ -243,5 +251,6 @@ def test_diagram_function_names_are_exactly_the_contract(fns: dict[str, Callable
             "is_provisional",
             "working_days_left",
             "calendar_period_end",
+            "working_day_from",
         ]
     )

@@ -194,3 +194,29 @@ def test_demo_summary_lists_logins_per_role() -> None:
     assert summary.password == DEMO_PASSWORD
     usernames = [lg.username for lg in summary.logins]
     assert len(usernames) == len(set(usernames))
+
+
+def test_an_older_demo_load_gets_the_accounts_added_since() -> None:
+    with _new_session() as s:
+        load_demo_data(s)
+        counts = _row_counts(s)
+        heads = list(s.scalars(select(User).where(User.username.like("%_institute_head"))))
+        assert sorted(u.username for u in heads) == ["shenyang_institute_head", "wafangdian_institute_head"]
+        for user in heads:  # as a database loaded before the institute heads existed
+            s.delete(user)
+        s.flush()
+        again = load_demo_data(s)
+        assert again.created is False and _row_counts(s) == counts
+        head = s.scalars(select(User).where(User.username == "shenyang_institute_head")).one()
+        assert user_roles(head) == {"institute", "manager"}
+        assert s.get(Organisation, head.organisation_id).code == "210100-institute"
+
+
+def test_the_printed_managers_include_each_level_and_the_institute_heads() -> None:
+    with _new_session() as s:
+        summary = load_demo_data(s)
+    managers, more = summary.shown(4)["manager"]
+    names = [lg.username for lg in managers]
+    assert {"liaoning_bureau", "shenyang_bureau", "xinmin_bureau", "shenyang_institute_head",
+            "wafangdian_institute_head"} <= set(names)
+    assert more == len(summary.by_role()["manager"]) - len(names)

@@ -247,5 +247,5 @@ def test_problems_are_sorted_by_file_then_element_order(production: dict[str, st
     assert [(p.file, p.element_id) for p in lint_sources(sources)] == [
         ("escalation.bpmn", "handle_escalation"), ("filing.bpmn", "escalate_filing_review"),
         (VR, "accept_application"), (VR, "escalate_not_accepted"), (VR, "verify"), (VR, "escalate_overdue"),
-        (VR, "escalate_unanswered"),
+        (VR, "escalate_unanswered"), ("yearly_report.bpmn", "escalate_late_report"),
     ]

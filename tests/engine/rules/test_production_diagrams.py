@@ -38,6 +38,7 @@ DEADLINES = [
     ("filing.bpmn", "review_filing", "review_due", "filing_review_overdue", False),
     ("filing.bpmn", "correct_filing", "correction_due", "correction_lapsed", True),
     ("escalation.bpmn", "handle_escalation", "escalation_due", "escalation_overdue", False),
+    ("yearly_report.bpmn", "submit_report", "deadline", "report_overdue", False),
 ]
 
 

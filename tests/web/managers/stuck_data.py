@@ -2,7 +2,8 @@
 
 新民's dispenser is received on Wed 2026-09-30 (verify due end of Thu 10-15); the clock then moves to
 Tue 10-20 10:00 and the sweep escalates it to 沈阳: on 10-20 it is 3 working days late (10-16, 10-19, 10-20).
-瓦房店 (大连) files a sphygmomanometer that nobody reviews.
+瓦房店 (大连) files a sphygmomanometer that nobody reviews. 沈阳's institute gets a second verifier (韩雪梅,
+``REASSIGNEE``), so a manager can hand the late case's verification to someone else there by full name.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from web.shared.system import get_system
 
 from ...engine.scenario import instrument
 
+REASSIGNEE = "韩雪梅"
+
 
 def seed_stuck(app: Flask, clock: Any) -> dict[str, str]:
     """The cases above; returns their numbers by name ("late", "dalian")."""
@@ -24,6 +27,7 @@ def seed_stuck(app: Flask, clock: Any) -> dict[str, str]:
         system = get_system()
         engine = system.engine
         with system.sessions() as s, s.begin():
+            _add_verifier(s, "shenyang_institute")
             filing = file_instruments(s, engine, _actor(s, "xinmin_gas"), "210181", [instrument("JYJ-WEB")])
             _complete(s, engine, filing.id, "review_filing", "xinmin_institute", {"filing_decision": "accept"})
         clock.set("2026-09-30T10:00:00+08:00")
@@ -39,6 +43,13 @@ def seed_stuck(app: Flask, clock: Any) -> dict[str, str]:
             dalian = file_instruments(s, engine, _actor(s, "wafangdian_hospital"), "210281",
                                       [instrument("XYJ-WEB", "sphygmomanometer", "medical_health")])
             return {"late": late, "dalian": s.get(Case, dalian.id).number}
+
+
+def _add_verifier(s: Any, colleague: str) -> None:
+    """A second clerk with the colleague's organisation and roles; no usable password (never signs in)."""
+    peer = s.scalars(select(User).where(User.username == colleague)).one()
+    s.add(User(username=f"{colleague}_2", display_name=REASSIGNEE, password_hash="!", active=True,
+               organisation_id=peer.organisation_id, roles=peer.roles))
 
 
 def _actor(s: Any, username: str) -> Any:

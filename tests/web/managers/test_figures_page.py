@@ -78,7 +78,12 @@ def test_only_managers_see_the_figures(client, auth):
     assert client.get("/manage/figures/").status_code == 302  # signed out: to the sign-in page
     auth.login("shenyang_bureau")
     assert client.get("/manage/figures/").status_code == 200
-    assert client.get("/manage/figures/?year=abc").status_code == 400
+    for bad in ("abc", "1999", "99999", "-1"):  # this year's figures, the problem beside the year picker
+        response = client.get(f"/manage/figures/?year={bad}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and 'id="year-error"' in html and 'aria-invalid="true"' in html
+        assert "年度不正确：只能查看 2000 年至 2026 年，已显示 2026 年" in html and 'class="card figure"' in html
+    assert client.get("/manage/figures/export.xlsx?year=abc&figure=all").status_code == 400
 
 
 def test_the_tables_show_the_counted_numbers(app, client, auth, clock):
@@ -129,3 +134,14 @@ def _value(text: str) -> str | float:
 def _keys() -> tuple[str, ...]:
     return ("open_steps", "on_time_institute", "on_time_county", "on_time_city", "activity", "turnaround",
             "late_ranking")
+
+
+def test_a_figure_with_nothing_to_plot_says_so_instead_of_an_empty_chart(app, client, auth, clock):
+    on_time, _late = applications(app, 2)
+    received(app, on_time)  # received, no result yet: nothing finished, no 检定用时 to draw
+    clock.set("2026-10-02T10:00:00+08:00")
+    auth.login("shenyang_bureau")
+    html = client.get("/manage/figures/?year=2026").get_data(as_text=True)
+    turnaround = html.split('id="turnaround"')[1].split("</section>")[0]
+    assert 'id="turnaround-empty">暂无数据' in turnaround and "figure-chart" not in turnaround
+    assert _tables(html)["turnaround-table"][1:] == [["全部", "0", "—", "—"]]  # the table still says 0 finished
