@@ -23,6 +23,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.cases.activity import note_activity
 from engine.cases.case_parking import failure_message
 from engine.cases.runtime import CaseRef, Engine
 from engine.cases.step import StepRecorder
@@ -186,6 +187,7 @@ def terminate_case(session: Session, engine: Engine, case_id: int, reason: str |
     now = engine.clock()
     before = {"status": row.status, "next_timer_at": row.next_timer_at.isoformat() if row.next_timer_at else None}
     row.status, row.next_timer_at, row.updated_at = CaseStatus.TERMINATED.value, None, now
+    row.last_activity_at, row.open_tasks = now, 0  # the audit entry below; its open tasks are cancelled
     _flush(session, row)
     cancelled = list(session.scalars(select(Task.id).where(Task.case_id == row.id,
                                                           Task.status == TaskStatus.READY.value)))
@@ -245,7 +247,7 @@ def _set_status(session: Session, engine: Engine, case_id: int, reason: str | No
     if row.status != source.value:
         raise InvalidTransition(refusal)
     now = engine.clock()
-    row.status, row.updated_at = target.value, now
+    row.status, row.updated_at, row.last_activity_at = target.value, now, now  # the audit entry below
     _flush(session, row)
     _audit(session, row, actor, now, action, {"status": source.value}, {"status": target.value, "reason": text})
     return engine.ref(row)
@@ -293,3 +295,4 @@ def _audit(session: Session, row: Case, actor: Actor, now: datetime, action: str
     session.connection().execute(_INSERT_AUDIT, [{
         "case_id": row.id, "task_id": None, "actor_id": actor.user_id, "actor": actor.username,
         "action": action, "at": now, "before": before, "after": after}])
+    note_activity(session, row, now)

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.cases.activity import mark_activity
 from engine.cases.runtime import Engine
 from engine.organisations.actors import Actor, actor_for
 from engine.reads.inbox_filters import LANE_ROLES
@@ -137,6 +138,7 @@ def reassign_tasks(session: Session, engine: Engine, task_ids: Iterable[str], to
                       | ({"reason": reason} if reason else {})})
     if audit:
         session.connection().execute(_INSERT_AUDIT, audit)
+        mark_activity(session, [a["case_id"] for a in audit], max(a["at"] for a in audit))
     return BulkResult(tuple(done), tuple(skipped))
 
 

@@ -50,6 +50,7 @@ def park_case(
     row.status = CaseStatus.ERROR.value
     row.next_timer_at = None
     row.updated_at = now
+    row.last_activity_at = now  # the audit entry below
     try:
         session.flush()
     except StaleDataError as exc:

@@ -29,6 +29,7 @@ from engine.store.models import AuditEntry, Case
 from engine.store.models import Task as TaskRow
 from engine.store.status import TaskStatus
 
+from .activity import note_activity
 from .instance import CaseInstance
 from .step import StepRecorder
 from .sync import sync_case
@@ -109,8 +110,9 @@ class EngineCore:
         """Write the state, the task rows and the audit entries of a step (the version check decides first)."""
         row.state = self.serializer.dump_state(instance.workflow)
         with session.no_autoflush:
-            rows = sync_case(session, row, instance, recorder, now, completed, self._flush_case)
-        self.audit(session, rows, row, completed[0] if completed else None, actor)
+            rows = sync_case(session, row, instance, recorder, now, completed, self._flush_case,
+                             lambda: self.calendar(session))
+        self.audit(session, rows, row, completed[0] if completed else None, actor, at=now)
 
     @staticmethod
     def _flush_case(session: Session, row: Case) -> None:
@@ -122,16 +124,18 @@ class EngineCore:
             raise Conflict(f"case {number} was changed by someone else; reload and try again") from exc
 
     def audit(self, session: Session, entries: list[tuple[str, Any, Any]], row: Case,
-              task_id: str | None, actor: Actor) -> None:
-        """Append audit entries for ``row`` in one statement."""
+              task_id: str | None, actor: Actor, at: datetime | None = None) -> None:
+        """Append audit entries for ``row`` in one statement (at ``at``, default now), and keep the case's
+        latest activity time (a step has set it already; a claim or release moves it here)."""
         if not entries:
             return
-        now = self.clock()
+        now = at or self.clock()
         session.connection().execute(_INSERT_AUDIT, [
             {"case_id": row.id, "task_id": task_id, "actor_id": actor.user_id, "actor": actor.username,
              "action": action, "at": now, "before": before, "after": after}
             for action, before, after in entries
         ])
+        note_activity(session, row, now)
 
     @staticmethod
     def ref(row: Case, error_message: str = "") -> CaseRef:

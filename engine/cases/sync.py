@@ -9,12 +9,14 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from engine.calendar.workdays import WorkdayCalendar
 from engine.organisations.actors import Actor
 from engine.store.db import upsert_insert
 from engine.store.models import Case
 from engine.store.models import Task as TaskRow
 from engine.store.status import CaseStatus, TaskStatus
 
+from .case_facts import step_facts, write_events
 from .effects import apply_effects
 from .instance import CaseInstance, HumanTask, parse_iso
 from .step import StepRecorder
@@ -39,18 +41,26 @@ _UPSERT_TASKS = {name: _upsert(name) for name in ("postgresql", "sqlite")}
 def sync_case(
     session: Session, row: Case, instance: CaseInstance, recorder: StepRecorder, now: datetime,
     completed: tuple[str, Actor] | None, flush_case: Callable[[Session, Case], None],
+    calendar: Callable[[], WorkdayCalendar],
 ) -> list[AuditRow]:
-    """Update the case row and task rows; return the audit rows that describe the change.
+    """Update the case row, task rows and the figures' facts; return the audit rows that describe the change.
 
-    ``flush_case`` writes the case row (with its version check) before any other row.
+    ``flush_case`` writes the case row (with its version check) before any other row; ``calendar`` gives the
+    working-day calendar when a result's working days are counted.
     """
     facts = instance.facts
     _sync_case_row(row, instance, facts, now)
+    after_ready = {t.id: t for t in instance.ready_human_tasks}
+    row.open_tasks = len(after_ready)
+    before = recorder.before_ready
+    done = before.get(completed[0]) if completed is not None and completed[0] not in after_ready else None
+    opened = [t for task_id, t in after_ready.items() if task_id not in before]
+    events = step_facts(row, done, opened, facts, recorder.events, now, calendar)
     flush_case(session, row)
     audit: list[AuditRow] = list(recorder.events)
     audit += [(a["action"], a["before"], a["after"]) for a in apply_effects(session, row, recorder.effects, now)]
-    after_ready = {t.id: t for t in instance.ready_human_tasks}
-    _sync_tasks(session, row, recorder.before_ready, after_ready, now, completed)
+    _sync_tasks(session, row, before, after_ready, now, completed)
+    write_events(session, row.id, events, now)
     for task in after_ready.values():
         if task.id not in recorder.before_ready and task.process_id == ESCALATION_PROCESS:
             reason = instance.spiff_task(task.id).data.get("escalation_reason")
@@ -102,3 +112,4 @@ def _sync_case_row(row: Case, instance: CaseInstance, facts: dict[str, Any], now
     row.deadline_at = parse_iso(facts.get("deadline"))
     row.deadline_provisional = bool(facts.get("deadline_provisional", False))
     row.updated_at = now
+    row.last_activity_at = now  # the step's audit entries follow in this transaction

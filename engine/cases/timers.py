@@ -75,6 +75,7 @@ def _park_failed_case(session: Session, case_id: int, exc: Exception, now: datet
         action, after = "timer_failed", {"error": f"{type(exc).__name__}: {exc}"}
     with session.begin_nested():
         session.execute(update(Case).where(Case.id == case_id)
-                        .values(status=CaseStatus.ERROR.value, next_timer_at=None, version=Case.version + 1))
+                        .values(status=CaseStatus.ERROR.value, next_timer_at=None, version=Case.version + 1,
+                                last_activity_at=now))
         session.execute(insert(AuditEntry), [{"case_id": case_id, "actor": "scheduler", "action": action,
                                               "at": now, "after": after}])

@@ -12,14 +12,15 @@ Definitions (the same words are shown on the page):
 - working days from receipt to result: working days in (receipt day, result day] on the working-day
   calendar (民法典 第二百零一条: the day of receipt is not counted); median of the values, p90 the
   nearest-rank 90th percentile (the smallest value at least 90 % of results do not exceed); results
-  spanning a year whose calendar is not loaded are left out of these two (they cannot be counted);
+  spanning a year whose calendar is not loaded are left out of these two (they cannot be counted). The
+  days are counted when the result is given, on the calendar of that moment (stored with the case); a result
+  given while a year it spans was missing is counted when the figures are read;
 - late: a result given after the deadline; overdue now: an open ``verify`` task past its deadline.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -76,12 +77,6 @@ def rate(on_time: int, total: int) -> float | None:
     return round(100 * on_time / total, 1) if total else None
 
 
-def p90(values: Sequence[int]) -> int | None:
-    """Nearest-rank 90th percentile of the values (sorted or not); None for none."""
-    ordered = sorted(values)
-    return ordered[math.ceil(0.9 * len(ordered)) - 1] if ordered else None
-
-
 def manager_figures(session: Session, source: CalendarSource, org_id: int, year: int) -> ManagerFigures:
     """Every figure for the organisation ``org_id`` and those below it, for the calendar ``year``.
 
@@ -91,9 +86,10 @@ def manager_figures(session: Session, source: CalendarSource, org_id: int, year:
     start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
     names = q.institutes(session, visible)
     ids = sorted(names)
-    groups = q.result_groups(session, ids, start, end)
+    found = q.results(session, ids, year)
+    groups = found.groups
     places = q.places(session)
-    asked, agreed = q.extensions(session, ids, start, end)
+    events = q.events(session, ids, start, end)
     figures = (
         _open_steps(q.open_steps(session, visible)),
         _on_time("on_time_institute", "检定机构", {g: names[g.institute_id] for g in groups}, groups),
@@ -101,9 +97,8 @@ def manager_figures(session: Session, source: CalendarSource, org_id: int, year:
                                                   for g in groups}, groups),
         _on_time("on_time_city", "市", {g: places.get(g.county_code or "", ("", "未知"))[1] for g in groups},
                  groups),
-        _activity(names, asked, agreed, q.refusals(session, ids, start, end),
-                  q.escalations(session, ids, start, end)),
-        _turnaround(session, source, names, groups),
+        _activity(names, *(events.get(kind, {}) for kind in (q.ASKED, q.AGREED, q.REFUSED, q.ESCALATED))),
+        _turnaround(session, source, names, found, ids, year),
         _late_ranking(names, groups, q.overdue_now(session, ids, source.clock())),
     )
     return ManagerFigures(year, figures)
@@ -118,7 +113,7 @@ def _open_steps(steps: Iterable[tuple[str | None, str, int]]) -> Figure:
 def _on_time(key: str, what: str, label: dict[q.ResultGroup, str], groups: Iterable[q.ResultGroup]) -> Figure:
     counts: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0] for _ in range(12)])
     for g in groups:
-        cell = counts[label[g]][g.resulted.month - 1]
+        cell = counts[label[g]][g.month - 1]
         cell[0] += g.count * g.on_time
         cell[1] += g.count
     rows = []
@@ -144,27 +139,46 @@ def _activity(names: dict[int, str], asked: dict[int, int], agreed: dict[int, in
                   ("检定机构", "申请延期", "同意延期", "拒绝受理", "上报"), rows, "bar", (1, 2, 3, 4))
 
 
-def _turnaround(session: Session, source: CalendarSource, names: dict[int, str],
-                groups: Iterable[q.ResultGroup]) -> Figure:
-    calendar = source.calendar(session)
-    spans: dict[int, list[int]] = defaultdict(list)
-    for g in groups:
+def _turnaround(session: Session, source: CalendarSource, names: dict[int, str], found: q.Results,
+                ids: Sequence[int], year: int) -> Figure:
+    """From histograms (working days → results) per institute; results not counted when they were given
+    (a calendar year missing then) are counted now, or left out if the calendar still lacks the year."""
+    spans = found.spans
+    calendar = source.calendar(session) if found.uncounted else None
+    for u in q.uncounted(session, ids, year) if found.uncounted else ():
         try:
-            days = calendar.working_days_between(g.received, g.resulted)
+            days = calendar.working_days_between(u.received, u.resulted)  # type: ignore[union-attr]
         except CalendarError:  # a year no administrator has loaded: no working days to count on
             continue
-        spans[g.institute_id] += [days] * g.count
-    everyone = [d for values in spans.values() for d in values]
-    rows: list[tuple[Cell, ...]] = [("全部", len(everyone), _median(everyone), p90(everyone))]
-    rows += [(names[i], len(v), _median(v), p90(v)) for i, v in sorted(spans.items(), key=lambda s: names[s[0]])]
+        spans[u.institute_id][days] += u.count
+    everyone: dict[int, int] = defaultdict(int)
+    for histogram in spans.values():
+        for days, n in histogram.items():
+            everyone[days] += n
+    rows: list[tuple[Cell, ...]] = [("全部", *_spread(everyone))]
+    rows += [(names[i], *_spread(h)) for i, h in sorted(spans.items(), key=lambda s: names[s[0]])]
     note = ("从登记收到受检器具到出具检定结果的工作日数（收到当日不计，按法定节假日和调休）；"
             "P90 为第90百分位（最近秩）。")
     return Figure("turnaround", "检定用时（工作日）", note, ("检定机构", "办结数", "中位数", "P90"), tuple(rows),
                   "bar", (2, 3))
 
 
-def _median(values: Sequence[int]) -> float | None:
-    return float(statistics.median(values)) if values else None
+def _spread(histogram: dict[int, int]) -> tuple[int, float | None, int | None]:
+    """(results, median, nearest-rank p90) of a histogram {value: how many}, as from the values themselves."""
+    total = sum(histogram.values())
+    if not total:
+        return 0, None, None
+    ordered = sorted(histogram.items())
+
+    def nth(k: int) -> int:  # the k-th smallest value, from 0
+        for value, n in ordered:
+            if k < n:
+                return value
+            k -= n
+        raise IndexError(k)
+
+    middle = (nth((total - 1) // 2) + nth(total // 2)) / 2
+    return total, float(middle), nth(math.ceil(0.9 * total) - 1)
 
 
 def _late_ranking(names: dict[int, str], groups: Iterable[q.ResultGroup], overdue: dict[int, int]) -> Figure:

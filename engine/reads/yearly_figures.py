@@ -9,11 +9,11 @@ The numbers stay in the case as of their day (``figures_as_of``), so the report 
 the bureau prints is the one the figures were drafted from.
 
 Definitions (those of the managers' figures, ``engine.reads.figures``, for the institute's own cases):
-- results: verification results the institute gave in the year (``figure_queries.result_groups``); on time
+- results: verification results the institute gave in the year (``figure_queries.results``); on time
   when given by the case's legal deadline (Regulation 第九条, or the date the owner agreed to);
 - by category and result: the documents the institute issued in the year (检定证书 = passed, 检定结果通知书 =
   failed, 校准证书 = calibrated), by the instrument's category (Notice 一.（一）) and catalogue type;
-- extensions asked and agreed, refusals, escalations: ``figure_queries.extensions / refusals / escalations``;
+- extensions asked and agreed, refusals, escalations: ``figure_queries.events``;
 - fees: the sum of the fees on those documents (compulsory verification is free, Notice 一.（四）3: 0).
 """
 
@@ -45,11 +45,12 @@ def yearly_figures(session: Session, institute_ids: Collection[int], year: int, 
     start, end = datetime(year, 1, 1, tzinfo=SHANGHAI), datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
     as_of = min(now.astimezone(SHANGHAI).date(), date(year, 12, 31))
     results: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for group in q.result_groups(session, ids, start, end):
+    for group in q.results(session, ids, year).groups:
         results[group.institute_id][0] += group.count
         results[group.institute_id][1] += group.count * group.on_time
-    asked, agreed = q.extensions(session, ids, start, end)
-    refused, escalated = q.refusals(session, ids, start, end), q.escalations(session, ids, start, end)
+    events = q.events(session, ids, start, end)
+    asked, agreed, refused, escalated = (events.get(kind, {}) for kind in (q.ASKED, q.AGREED, q.REFUSED,
+                                                                           q.ESCALATED))
     rows, fees = _documents(session, ids, start, end)
     figures = {}
     for institute_id in ids:

@@ -147,6 +147,10 @@ class CaseMigration(Base):
     reverted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+RESULT_COLUMNS = ("result_month", "result_institute_id", "county_code", "result_on_time", "result_working_days")
+IDLE_COLUMNS = ("status", "last_activity_at", "owner_org_id", "county_code", "process_id", "open_tasks")
+
+
 class Case(Base):
     """A running or finished process instance; ``state`` is SpiffWorkflow's JSON without the spec."""
 
@@ -171,15 +175,51 @@ class Case(Base):
     # (None when the case has no single value, e.g. a filing that lists several types).
     county_code: Mapped[str | None] = mapped_column(String(16))
     instrument_type: Mapped[str | None] = mapped_column(String(64))
+    # The time of the case's latest audit entry (every writer of one keeps it), for "no activity for N days".
+    last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # How many of its tasks are open (written with each step), so "idle cases" count their rows without a join.
+    open_tasks: Mapped[int | None] = mapped_column(Integer)
+    # A verification's facts for the managers' figures, written by the step that makes them true
+    # (engine/cases/case_facts.py): receipt time; result day and month (yyyymm, China time), institute, on
+    # time, working days receipt → result (None when the calendar could not count them then).
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    result_day: Mapped[date | None] = mapped_column(Date)
+    result_month: Mapped[int | None] = mapped_column(Integer)
+    result_institute_id: Mapped[int | None] = mapped_column(Integer)
+    result_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    result_working_days: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_case_next_timer_at", "next_timer_at"),)
+    __table_args__ = (
+        Index("ix_case_next_timer_at", "next_timer_at"),
+        # Every column the results figures read, in the order they group by: answered from the index alone,
+        # grouped as the index is read (no sort).
+        Index("ix_case_result", *RESULT_COLUMNS),
+        # Running cases by their latest activity (the stuck cases' "no activity" tab).
+        Index("ix_case_idle", *IDLE_COLUMNS),
+    )
+
+
+class CaseEvent(Base):
+    """One countable event of a verification (extension asked or agreed, refusal, escalation), in the
+    month it happened, credited to an institute; written by the step it happened in."""
+
+    __tablename__ = "case_event"
+    # Events of a kind per institute in a time range, counted in the order the index is read.
+    __table_args__ = (Index("ix_case_event_kind", "kind", "institute_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    institute_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 CLAIMED = text("assignee_id IS NOT NULL")
 # Every column the stuck-cases counts read from a task (engine/reads/stuck_cases.py).
 STUCK_COLUMNS = ("status", "spec_name", "due_at", "organisation_id", "owner_org_id", "county_code", "case_process_id",
                  "case_id")
+CASE_TASK_COLUMNS = ("case_id", "status", "due_at", "organisation_id", "spec_name", "id")
 INBOX_COLUMNS = ("assignee_id", "created_at", "id", "spec_name", "case_process_id", "county_code", "instrument_type",
                  "owner_org_id", "case_number")
 
@@ -190,7 +230,7 @@ class Task(Base):
     __tablename__ = "task"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
     spec_name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
@@ -219,6 +259,8 @@ class Task(Base):
         Index("ix_task_status_due", "status", "due_at"),
         # Open tasks waiting at one step (the managers' stuck-cases tabs).
         Index("ix_task_stuck", *STUCK_COLUMNS),
+        # A case's tasks, carrying what the stuck cases' case tabs read of them (answered from the index).
+        Index("ix_task_case_id", *CASE_TASK_COLUMNS),
     )
 
 

@@ -99,6 +99,12 @@ def test_idle_counts_working_days_since_the_last_audit_entry(world):
     # (10-19, 10-20] holds 1 working day: the cases of 10-19 are idle for 1 working day too.
     idle_one = _page(world, "shenyang_bureau", tab="idle", idle_days=1, size=50)
     assert set(_cases(idle_one)) == {world.a, world.c, world.d, world.e, world.f, world.g}
+    # The province's count is taken from each case's number of open tasks (no join): A counts twice.
+    province = _page(world, "liaoning_bureau", tab="idle", idle_days=2)
+    assert province.counts["idle"] == 3 and _cases(province) == sorted([world.a, world.a, world.d])
+    everyone = _page(world, "liaoning_bureau", tab="idle", idle_days=1, size=50)
+    assert set(_cases(everyone)) == {world.a, world.b, world.c, world.d, world.e, world.f, world.g}
+    assert everyone.counts["idle"] == len(everyone.rows)
 
 
 def test_other_city_and_institute_head_see_only_their_own(world):
