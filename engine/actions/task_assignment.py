@@ -123,6 +123,10 @@ def reassign_tasks(session: Session, engine: Engine, task_ids: Iterable[str], to
     done: list[str] = []
     skipped: list[Skipped] = []
     audit: list[dict[str, Any]] = []
+    # The cases' rows before the task rows, the order a step locks them in (else PostgreSQL can find a
+    # reassignment and a completion of the same case waiting on each other).
+    now = engine.clock()
+    mark_activity(session, [row.case_id for row, _n in found.values() if row.status == TaskStatus.READY.value], now)
     for task_id in ids:
         task, number = _entry(found, task_id)
         refusal = _reassign_refusal(session, task, target.id)
@@ -132,13 +136,12 @@ def reassign_tasks(session: Session, engine: Engine, task_ids: Iterable[str], to
         assert task is not None
         done.append(task_id)
         audit.append({"case_id": task.case_id, "task_id": task_id, "actor_id": actor.user_id,
-                      "actor": actor.username, "action": "task_reassigned", "at": engine.clock(),
+                      "actor": actor.username, "action": "task_reassigned", "at": now,
                       "before": {"assignee_id": task.assignee_id},
                       "after": {"task": task.spec_name, "assignee_id": target.id}
                       | ({"reason": reason} if reason else {})})
     if audit:
         session.connection().execute(_INSERT_AUDIT, audit)
-        mark_activity(session, [a["case_id"] for a in audit], max(a["at"] for a in audit))
     return BulkResult(tuple(done), tuple(skipped))
 
 

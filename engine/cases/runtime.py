@@ -21,8 +21,10 @@ from engine.rules.specs import ProcessVersion
 from engine.store.errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from engine.store.models import Case
 from engine.store.models import Task as TaskRow
+from engine.store.status import TaskStatus
 
 from . import optimistic_start, optimistic_step, optimistic_timers
+from .activity import note_activity
 from .case_migration import SpecDiffs, blockers, migrate
 from .case_parking import check_not_halted
 from .core import CaseRef, EngineCore
@@ -139,18 +141,25 @@ class Engine(EngineCore):
         check_not_halted(row)
         if task_row.assignee_id == actor.user_id:
             return
+        # The case row first, the task row second: the order a step locks them in (PostgreSQL would
+        # otherwise find a claim and a completion of the same case waiting on each other).
+        now = self.clock()
+        note_activity(session, row, now)
         result = session.execute(
-            update(TaskRow).where(TaskRow.id == task_id, TaskRow.assignee_id.is_(None))
+            update(TaskRow).where(TaskRow.id == task_id, TaskRow.assignee_id.is_(None),
+                                  TaskRow.status == TaskStatus.READY.value)
             .values(assignee_id=actor.user_id).execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("the task was claimed by someone else first")
-        self.audit(session, [("task_claimed", None, {"task": task_row.spec_name})], row, task_id, actor)
+            raise Conflict("the task was claimed by someone else first, or closed meanwhile")
+        self.audit(session, [("task_claimed", None, {"task": task_row.spec_name})], row, task_id, actor, now)
 
     def release_task(self, session: Session, task_id: str, actor: Actor) -> None:
         """Give a claimed task back to the group."""
         task_row, row = self.load_task(session, task_id)
         if task_row.assignee_id != actor.user_id:
             raise NotAllowed("only the clerk who claimed a task can release it")
+        now = self.clock()
+        note_activity(session, row, now)  # the case row before the task row, as a step locks them
         task_row.assignee_id = None
-        self.audit(session, [("task_released", None, {"task": task_row.spec_name})], row, task_id, actor)
+        self.audit(session, [("task_released", None, {"task": task_row.spec_name})], row, task_id, actor, now)
