@@ -37,7 +37,8 @@ from . import figure_queries as q
 from .source import CalendarSource
 
 MONTHS = tuple(f"{m}月" for m in range(1, 13))
-PROCESS_NAMES = {"verification_request": "强制检定", "filing": "备案"}
+PROCESS_NAMES = {"verification_request": "强制检定", "filing": "备案", "yearly_report": "年度报告",
+                 "escalation": "上报"}
 Cell = str | int | float | None
 
 
