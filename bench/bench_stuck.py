@@ -1,6 +1,10 @@
 """Stuck-cases latency with 100,000 running cases: counts of every tab plus one page, and a 10,000-row export.
 
-Usage: python -m bench.bench_stuck [--db URL] [--tasks 100000] [--repeat 30]
+Usage: python -m bench.bench_stuck [--db URL] [--tasks 100000] [--repeat 30] [--only WHAT ...]
+
+``--only`` narrows a run while iterating (a manager's username, a case name such as ``idle 5``, or
+``export``; several may be given, each kind narrowing its own part); the figures reported in
+bench/RESULTS.md come from full runs without it.
 
 The world is bench_inbox's (demo organisations, 600 owner units, ``--tasks`` open tasks with their running
 cases spread over every institute, bureau and owner, due times from 10 days ago to 20 days ahead) plus three
@@ -35,12 +39,15 @@ CASES: list[tuple[str, dict[str, object]]] = [
     ("filings county", {"tab": "filings", "county": "210181"}), ("page 50", {"page": 50}),
 ]
 
+USERS = ("liaoning_bureau", "shenyang_bureau")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default=None)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", nargs="+", default=[], help="managers, cases (e.g. 'idle 5') or 'export'")
     args = parser.parse_args()
     clock = Clock(utc_now())
     system, scratch = fresh_system(args.db, clock)
@@ -55,8 +62,10 @@ def main() -> None:
             with system.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
         print(f"bench_stuck: database {system.db.dialect.name}, {args.tasks} open tasks")
-        for username in ("liaoning_bureau", "shenyang_bureau"):
-            _measure(system, username, args.repeat)
+        only = set(args.only)
+        users = [u for u in USERS if u in only] or list(USERS)
+        for username in users:
+            _measure(system, username, args.repeat, only)
     finally:
         scratch.close()
 
@@ -71,10 +80,12 @@ def _audit(system: object, now: object) -> None:
             session.execute(insert(AuditEntry), rows[start:start + 20_000])
 
 
-def _measure(system: object, username: str, repeat: int) -> None:
+def _measure(system: object, username: str, repeat: int, only: set[str]) -> None:
+    cases = [(name, params) for name, params in CASES if name in only] or (CASES if not only - set(USERS) else [])
+    exports = ("idle", "overdue") if "export" in only or not only - set(USERS) else ()
     with system.sessions() as session:  # type: ignore[attr-defined]
         scope = stuck_scope(session, get_user_by_username(session, username).organisation_id)
-        for name, params in CASES:
+        for name, params in cases:
             times = []
             for _ in range(repeat):
                 started = time.perf_counter()
@@ -82,7 +93,7 @@ def _measure(system: object, username: str, repeat: int) -> None:
                 times.append((time.perf_counter() - started) * 1000)
             print(f"  {username:16} {name:18} p50 {percentile(times, 50):7.1f} ms  p95 {percentile(times, 95):7.1f} ms"
                   f"  ({page.total} rows)")
-        for tab in ("idle", "overdue"):
+        for tab in exports:
             took = []
             for _ in range(3):
                 started = time.perf_counter()

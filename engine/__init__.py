@@ -90,16 +90,15 @@ from .reads.queries import (
 )
 from .reads.saved_filters import delete_filter, list_filters, save_filter
 from .reads.stuck_cases import (
-    StuckChoices,
     StuckPage,
     StuckRow,
     StuckScope,
-    stuck_choices,
     stuck_counts,
     stuck_export,
     stuck_page,
     stuck_scope,
 )
+from .reads.stuck_choices import StuckChoices, stuck_choices
 from .reads.stuck_filter import STUCK_EXPORT_LIMIT, STUCK_TABS, StuckFilter
 from .reads.task_view import TaskForm, task_form
 from .reads.yearly_reports import (

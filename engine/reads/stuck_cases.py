@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from engine.organisations.catalogue import INSTRUMENT_TYPES
 from engine.organisations.orgs import visible_org_ids
-from engine.store.models import Case, Instrument, Organisation, SpecVersion, Task
+from engine.store.models import Case, Instrument, Organisation, Task
 from engine.store.status import CaseStatus, OrgKind, TaskStatus
 
-from .source import CalendarSource, CaseSource
+from .source import CalendarSource
 from .stuck_filter import CASE_TABS, STUCK_EXPORT_LIMIT, STUCK_TABS, TAB_STEPS, StuckFilter, WorkdayLimits
 
 _DUE = Task.due_at
@@ -118,25 +118,40 @@ def stuck_counts(session: Session, scope: StuckScope, flt: StuckFilter, limits: 
 
 
 def _count_tab(session: Session, scope: StuckScope, flt: StuckFilter, limits: WorkdayLimits, tab: str) -> int:
-    """Rows of a case tab."""
+    """Rows of a case tab. Without a filter on the tasks, a narrower scope's idle rows are those of its owners'
+    cases, counted from ``ix_case_idle`` alone, plus the rows of other owners' cases whose open task waits on
+    one of its organisations: only those cases are joined to their tasks."""
     if _idle_without_join(scope, flt, tab):
         return _idle_count(session, flt, limits)
-    counted = _case_rows(select(func.count()), scope, flt, limits).where(_tab_condition(tab, flt, limits))
+    condition = _tab_condition(tab, flt, limits)
+    if tab == "idle" and scope.org_ids is not None and _no_task_filter(flt):
+        ids = sorted(scope.org_ids)
+        others = _case_rows(select(func.count()), StuckScope(scope.org_id, None), flt, limits).where(
+            condition, or_(Case.owner_org_id.is_(None), Case.owner_org_id.not_in(ids)), Task.organisation_id.in_(ids))
+        return _idle_count(session, flt, limits, Case.owner_org_id.in_(ids)) + int(session.scalar(others) or 0)
+    counted = _case_rows(select(func.count()), scope, flt, limits).where(condition)
     return int(session.scalar(counted) or 0)
 
 
 def _idle_without_join(scope: StuckScope, flt: StuckFilter, tab: str) -> bool:
-    return tab == "idle" and scope.org_ids is None and flt.institute is None and flt.spec_name is None \
-        and flt.age is None
+    return tab == "idle" and scope.org_ids is None and _no_task_filter(flt)
 
 
-def _idle_count(session: Session, flt: StuckFilter, limits: WorkdayLimits) -> int:
-    """The idle tab's rows for the whole province without a filter on the task's organisation, step or due
-    time: each idle case shows its open tasks, or one row without any (``case.open_tasks``, read from
-    ``ix_case_idle``), so no case is joined to its tasks. (A narrower scope still joins: reaching the tasks of
-    its organisations from the task side cost more than the join, the case rows being wide.)"""
+def _no_task_filter(flt: StuckFilter) -> bool:
+    return flt.institute is None and flt.spec_name is None and flt.age is None
+
+
+def _idle_count(session: Session, flt: StuckFilter, limits: WorkdayLimits,
+                owned: ColumnElement[bool] | None = None) -> int:
+    """The idle tab's rows of the cases ``owned`` (all: None) without a filter on the task's organisation,
+    step or due time: each idle case shows its open tasks, or one row without any (``case.open_tasks``, read
+    from ``ix_case_idle``), so no case is joined to its tasks. (Other owners' cases in a narrower scope still
+    join: reaching its organisations' tasks from the task side cost more than the join, the case rows being
+    wide.)"""
     rows = case((Case.open_tasks > 1, Case.open_tasks), else_=1)
     query = select(func.coalesce(func.sum(rows), 0)).where(_tab_condition("idle", flt, limits), *_case_filters(flt))
+    if owned is not None:
+        query = query.where(owned)
     return int(session.scalar(query) or 0)
 
 
@@ -258,42 +273,3 @@ def _named(session: Session, raw: Sequence[Any], limits: WorkdayLimits) -> list[
 def _instrument_id(subject: str | None) -> int | None:
     kind, _, value = (subject or "").partition(":")
     return int(value) if kind == "instrument" and value.isdigit() else None
-
-
-@dataclass(frozen=True)
-class StuckChoices:
-    """What the filter bar offers, as (value, label) pairs: places and institutes in scope, processes, steps."""
-
-    cities: Sequence[tuple[str, str]]
-    counties: Sequence[tuple[str, str]]
-    institutes: Sequence[tuple[int, str]]
-    processes: Sequence[tuple[str, str]]
-    steps: Sequence[tuple[str, str]]
-
-
-def stuck_choices(session: Session, source: CaseSource, scope: StuckScope) -> StuckChoices:
-    """The filter choices: organisations from the table (in scope), processes and user tasks from the
-    deployed specs (cached), not from the task table."""
-    query = select(Organisation).where(Organisation.kind.in_(_PLACES)).order_by(Organisation.region_code,
-                                                                              Organisation.id)
-    if scope.org_ids is not None:
-        query = query.where(Organisation.id.in_(sorted(scope.org_ids)))
-    orgs = session.scalars(query).all()
-    by_kind = {kind: [o for o in orgs if o.kind == kind] for kind in _PLACES}
-    current = session.scalars(select(SpecVersion.id).where(SpecVersion.is_current).order_by(SpecVersion.id)).all()
-    versions = [source.registry.get(session, version_id) for version_id in current]
-    called = {name for v in versions for name in v.subprocess_specs}
-    processes = [(v.process_id, v.spec.description or v.process_id) for v in versions if v.process_id not in called]
-    steps: dict[str, str] = {}
-    for version in versions:
-        for spec in (version.spec, *version.subprocess_specs.values()):
-            for task in spec.task_specs.values():
-                if getattr(task, "manual", False):
-                    steps.setdefault(task.bpmn_id or task.name, task.bpmn_name or task.name)
-    return StuckChoices(
-        [(o.region_code, o.name) for o in by_kind[OrgKind.CITY_BUREAU.value]],
-        [(o.region_code, o.name) for o in by_kind[OrgKind.COUNTY_BUREAU.value]],
-        [(o.id, o.name) for o in by_kind[OrgKind.INSTITUTE.value]], processes, list(steps.items()))
-
-
-_PLACES = (OrgKind.CITY_BUREAU.value, OrgKind.COUNTY_BUREAU.value, OrgKind.INSTITUTE.value)
