@@ -29,7 +29,7 @@ from sqlalchemy import insert, select, text
 from engine import AuditEntry, Case, StuckFilter, stuck_export, stuck_page, stuck_scope, utc_now
 from engine.organisations.orgs import get_user_by_username
 
-from .common import Clock, fresh_system, percentile
+from .common import Clock, fresh_system, percentile, settle_heap
 from .inbox_rows import bulk_insert, prepare_world, real_states
 
 BACKFILL = importlib.import_module("engine.store.migrations.versions.0007_manager_facts")
@@ -61,6 +61,7 @@ def main() -> None:
         if system.db.dialect.name == "postgresql":  # what autovacuum would have done by the time anyone looks
             with system.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
+        settle_heap()  # as the server does once started
         print(f"bench_stuck: database {system.db.dialect.name}, {args.tasks} open tasks")
         only = set(args.only)
         users = [u for u in USERS if u in only] or list(USERS)

@@ -9,6 +9,7 @@ QIANGJIAN_SWEEP_SECONDS (how often the timer sweep runs; the fault test sets 1 s
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     with app.app_context():
         scheduler = make_scheduler(get_system(), interval_seconds=sweep_seconds)
     scheduler.start()
+    settle_heap()
     print(f"\n强检 Qiangjian is running at http://{host}:{port}/  (Ctrl+C stops)")
     if summary is not None:
         print(demo_logins(summary))
@@ -41,6 +43,14 @@ def main(argv: list[str] | None = None) -> None:
         serve(app, host=host, port=port, threads=8)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def settle_heap() -> None:
+    """Collect start-up garbage, then freeze what is left (app, specs, caches) out of the garbage collector's
+    scans: a full collection over it paused a request for ~160 ms now and then (measured on the managers'
+    province figures: p95 240 ms against a 68 ms median, every slow run holding a full collection)."""
+    gc.collect()
+    gc.freeze()
 
 
 def parse_options(argv: list[str] | None = None) -> argparse.Namespace:

@@ -5,25 +5,29 @@ Counts come from one GROUP BY over open task rows of running cases (``ix_task_st
 cases are (the acting organisation or the owner unit in the manager's scope); nothing parses case JSON.
 The diagram is the current version's; its activities are read from the BPMN XML. A case waiting in a
 called process (the escalation) is counted at the call activity in its parent's diagram and at the task
-itself in the called process's own diagram. Which of several call activities of one parent started a
-called process lives only in the case's state, so call activities that call the same process share one
-count (``Slot.activity_ids`` lists them all). Steps of older versions that the current diagram no longer
-has are counted too, under their task id, so the table still adds up to every waiting case.
+itself in the called process's own diagram. Several call activities of one parent that call the same process
+(the escalations of a verification) are told apart by the escalation reason the script before each sets
+(``escalation_reason = "overdue"``): the step that opens an escalation task records that reason in its
+``escalated`` audit entry at the task's creation time, and only those few task rows look it up. Where the
+diagram does not say a distinct reason for each, they share one count (``Slot.activity_ids`` lists them).
+Steps of older versions that the current diagram no longer has are counted too, under their task id, so the
+table still adds up to every waiting case.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, distinct, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.store.errors import NotFound
-from engine.store.models import Case, Organisation, SpecVersion, Task
+from engine.store.models import AuditEntry, Case, Organisation, SpecVersion, Task
 from engine.store.status import CaseStatus, TaskStatus
 
 from .diagram_marks import BPMN_NS, process_diagram, process_name
@@ -31,6 +35,12 @@ from .stuck_cases import StuckScope
 
 _WAITING_TAGS = ("userTask", "manualTask")  # the human tasks SpiffWorkflow turns into task rows
 MAX_LIST_SIZE = 100
+_REASON_SCRIPT = re.compile(r"""escalation_reason\s*=\s*["']([A-Za-z0-9_]+)["']""")
+# The reason an open escalation task was opened for: its case's "escalated" audit entry of the same step.
+_TASK_REASON = (select(AuditEntry.after["reason"].as_string())
+                .where(AuditEntry.case_id == Task.case_id, AuditEntry.action == "escalated",
+                       AuditEntry.at == Task.created_at)
+                .order_by(AuditEntry.id.desc()).limit(1).correlate(Task).scalar_subquery())
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,13 @@ class Slot:
     activity_ids: tuple[str, ...]
     name: str
     spec_names: tuple[str, ...]
+    reason: str | None = None  # only tasks opened for this escalation reason (call activities told apart)
+
+    def rows(self) -> ColumnElement[bool]:
+        """The task rows that wait at this slot."""
+        if self.reason is None:
+            return Task.spec_name.in_(self.spec_names)
+        return and_(Task.spec_name.in_(self.spec_names), _TASK_REASON == self.reason)
 
 
 @dataclass(frozen=True)
@@ -117,7 +134,7 @@ def activity_counts(session: Session, now: datetime, scope: StuckScope, process_
     """
     layout = _layout(session, process_id)
     slots = {slot.key: slot for slot in layout.slots}
-    mapped = [(Task.spec_name.in_(slot.spec_names), literal(key)) for key, slot in slots.items()]
+    mapped = [(slot.rows(), literal(key)) for key, slot in slots.items()]
     key = case(*mapped, else_=Task.spec_name) if mapped else Task.spec_name
     inner = _scoped(select(key.label("slot"), Task.case_id, (Task.due_at < now).label("late")), layout, scope)
     rows = inner.subquery()
@@ -137,11 +154,11 @@ def activity_cases(session: Session, now: datetime, scope: StuckScope, process_i
     """
     layout = _layout(session, process_id)
     slot = next((s for s in layout.slots if key == s.key or key in s.activity_ids), None)
-    spec_names = slot.spec_names if slot else (key,)
+    rows_here = slot.rows() if slot else Task.spec_name == key
     size = max(1, min(size, MAX_LIST_SIZE))
     query = select(Case.id, Case.number, Case.title, Task.title, Organisation.name, Task.due_at).outerjoin(
         Organisation, Organisation.id == Task.organisation_id)
-    query = _scoped(query, layout, scope).where(Task.spec_name.in_(spec_names))
+    query = _scoped(query, layout, scope).where(rows_here)
     if overdue_only:
         query = query.where(Task.due_at < now)
     query = query.order_by(Task.due_at.is_(None), Task.due_at, Case.id, Task.id)
@@ -189,6 +206,11 @@ def _layout(session: Session, process_id: str) -> _Layout:
             inner = tuple(t for t, _ in _waiting_tasks(process_diagram(sources, called), called))
         except NotFound:
             inner = ()
+        reasons = _escalation_reasons(xml, process_id)
+        told_apart = [reasons.get(a) for a, _ in activities]
+        if len(activities) > 1 and None not in told_apart and len(set(told_apart)) == len(activities):
+            slots_list += [Slot(a, (a,), lbl, inner or ("",), reasons[a]) for a, lbl in activities]
+            continue
         label = "、".join(lbl for _, lbl in activities)
         slots_list.append(Slot(activities[0][0], tuple(a for a, _ in activities), label, inner or ("",)))
     return _Layout(process_id, name, xml, False, tuple(slots_list), Task.case_process_id == process_id, None)
@@ -234,6 +256,35 @@ def _activities(xml: str, process_id: str) -> list[tuple[str, str, str | None]]:
             activity_id = el.get("id", "")
             found.append((activity_id, el.get("name") or activity_id, called))
     return found
+
+
+def _escalation_reasons(xml: str, process_id: str) -> dict[str, str]:
+    """Call activity id -> the escalation reason the script task before it sets (through gateways), where the
+    scripts that lead there agree on one."""
+    root = _process(xml, process_id)
+    if root is None:
+        return {}
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    sources: dict[str, list[str]] = {}
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        sources.setdefault(flow.get("targetRef", ""), []).append(flow.get("sourceRef", ""))
+    reasons = {}
+    for activity_id, _label, called in _activities(xml, process_id):
+        found, seen, todo = set(), set(), list(sources.get(activity_id, []))
+        while todo:
+            node = by_id.get(todo.pop())
+            if node is None or node.get("id") in seen:
+                continue
+            seen.add(node.get("id"))
+            script = node.find(f"{{{BPMN_NS}}}script")
+            match = _REASON_SCRIPT.search(script.text or "") if script is not None else None
+            if match:
+                found.add(match.group(1))
+            elif node.tag.endswith("Gateway"):
+                todo += sources.get(node.get("id", ""), [])
+        if called is not None and len(found) == 1:
+            reasons[activity_id] = found.pop()
+    return reasons
 
 
 def _waiting_tasks(xml: str, process_id: str) -> list[tuple[str, str]]:

@@ -82,13 +82,14 @@ def test_counts_per_activity_with_called_process_and_scope(world):
             "filing", "verification_request", "yearly_report", "escalation"]
         scope = stuck_scope(s, get_user_by_username(s, "shenyang_bureau").organisation_id)
         heat = activity_counts(s, world.sc.clock(), scope, "verification_request")
-    # The three call activities of the escalation share one count: the task table cannot tell them apart.
-    shared = heat.count("escalate_not_accepted")
-    assert shared is not None and shared.slot.activity_ids == ESCALATIONS and shared.slot.spec_names == (
-        "handle_escalation",)
+    # The three call activities of the escalation are told apart by the reason each one's script sets.
+    reasons = {key: heat.count(key).slot.reason for key in ESCALATIONS}
+    assert reasons == {"escalate_not_accepted": "not_accepted", "escalate_overdue": "overdue",
+                       "escalate_unanswered": "extension_unanswered"}
+    assert all(heat.count(key).slot.spec_names == ("handle_escalation",) for key in ESCALATIONS)
     assert heat.count("verify").slot.name == "检定并出具结果" and not heat.called
     assert _numbers(world, "shenyang_bureau", "verification_request") == {
-        "verify": (2, 1), "accept_application": (1, 1), "escalate_not_accepted": (1, 0)}
+        "verify": (2, 1), "accept_application": (1, 1), "escalate_overdue": (1, 0)}
     # The escalation's own diagram shows A at its task.
     assert _numbers(world, "shenyang_bureau", "escalation") == {"handle_escalation": (1, 0)}
     assert _numbers(world, "shenyang_bureau", "filing") == {"review_filing": (2, 0)}

@@ -45,8 +45,8 @@ def test_numbers_per_step_and_the_cases_behind_them(client, auth, numbers):
     auth.login("shenyang_bureau")
     html = client.get("/manage/heatmap/?process=verification_request").get_data(as_text=True)
     assert "流程热力图" in html and 'id="heatmap-diagram"' in html and "强制检定申请与检定" in html
-    # The escalation is counted once, at the first of the three call activities that share it.
-    assert _table(html) == {"verify": (1, 1), "escalate_not_accepted": (1, 0)}
+    # The escalation is counted at the call activity that started it (the overdue verification's).
+    assert _table(html) == {"verify": (1, 1), "escalate_overdue": (1, 0)}
     verify = client.get("/manage/heatmap/?process=verification_request&activity=verify").get_data(as_text=True)
     assert _listed(verify) == [numbers["late"]] and "沈阳市计量测试研究院" in verify
     late = client.get("/manage/heatmap/?process=verification_request&activity=verify&overdue=1")
