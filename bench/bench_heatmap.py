@@ -17,7 +17,7 @@ from engine import activity_cases, activity_counts, stuck_scope, utc_now
 from engine.organisations.orgs import get_user_by_username
 
 from .common import Clock, fresh_system, percentile
-from .inbox_rows import bulk_insert, prepare_world, real_states
+from .inbox_rows import open_task_world
 
 PROCESSES = ("verification_request", "filing", "escalation")
 
@@ -31,9 +31,7 @@ def main() -> None:
     clock = Clock(utc_now())
     system, scratch = fresh_system(args.db, clock)
     try:
-        with system.sessions() as session, session.begin():
-            world = prepare_world(session, real_states(system), owners=600, seed=7)
-        bulk_insert(system, world, args.tasks, group_share=0.02, now=clock.now, seed=11)
+        open_task_world(system, args.tasks, clock.now)
         print(f"bench_heatmap: database {system.db.dialect.name}, {args.tasks} open tasks")
         for username in ("liaoning_bureau", "shenyang_bureau"):
             _measure(system, username, args.repeat, clock.now)

@@ -34,7 +34,7 @@ from engine.bootstrap import open_system
 from engine.reads.inbox_filters import InboxFilter, due_window, inbox_statement
 
 from .common import Clock, fresh_system, percentile
-from .inbox_rows import GROUP, bulk_insert, prepare_world, real_states
+from .inbox_rows import GROUP, open_task_world
 
 TARGET_P95_MS = 30.0
 FILTERS: list[tuple[str, dict[str, str]]] = [
@@ -70,9 +70,7 @@ def main() -> None:
     system, scratch = fresh_system(args.db, clock)
     try:
         started = time.perf_counter()
-        with system.sessions() as session, session.begin():
-            world = prepare_world(session, real_states(system), owners=600, seed=7)
-        bulk_insert(system, world, args.tasks, group_share=0.02, now=clock.now, seed=11)
+        open_task_world(system, args.tasks, clock.now)
         print(f"bench_inbox {datetime.now():%Y-%m-%d} on CPython {platform.python_version()}, {os.cpu_count()} CPUs, "
               f"database {system.db.dialect.name}, {args.tasks} open tasks (+ as many completed), "
               f"filled in {time.perf_counter() - started:.0f} s")

@@ -30,7 +30,7 @@ from engine import AuditEntry, Case, StuckFilter, stuck_export, stuck_page, stuc
 from engine.organisations.orgs import get_user_by_username
 
 from .common import Clock, fresh_system, percentile, settle_heap
-from .inbox_rows import bulk_insert, prepare_world, real_states
+from .inbox_rows import open_task_world
 
 BACKFILL = importlib.import_module("engine.store.migrations.versions.0007_manager_facts")
 CASES: list[tuple[str, dict[str, object]]] = [
@@ -52,9 +52,7 @@ def main() -> None:
     clock = Clock(utc_now())
     system, scratch = fresh_system(args.db, clock)
     try:
-        with system.sessions() as session, session.begin():
-            world = prepare_world(session, real_states(system), owners=600, seed=7)
-        bulk_insert(system, world, args.tasks, group_share=0.02, now=clock.now, seed=11)
+        open_task_world(system, args.tasks, clock.now)
         _audit(system, clock.now)
         with system.db.begin() as conn:
             BACKFILL.backfill(conn)

@@ -193,3 +193,11 @@ def bulk_insert(system: System, world: World, count: int, group_share: float, no
     if system.db.dialect.name == "postgresql":
         with system.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text('VACUUM ANALYZE "case", task, organisation'))
+
+
+def open_task_world(system: System, count: int, now: datetime) -> None:
+    """The inbox, stuck-cases and heatmap benchmarks' world: demo organisations, 600 owner units and ``count``
+    open tasks (2 % group tasks) with their running cases, the same seeds every run."""
+    with system.sessions() as session, session.begin():
+        world = prepare_world(session, real_states(system), owners=600, seed=7)
+    bulk_insert(system, world, count, group_share=0.02, now=now, seed=11)

@@ -23,6 +23,8 @@ def test_heatmap_badge_lists_the_cases_waiting_there(app, clock, live_server, pa
     assert shape["x"] <= spot["x"] + spot["width"] and spot["x"] <= shape["x"] + shape["width"]
     assert abs((spot["y"] + spot["height"] / 2) - shape["y"]) < spot["height"]
     assert page.locator('a.qj-count[data-activity="escalate_overdue"]').inner_text() == "1"
+    # Lanes show the roles' Chinese names (web/static/shared/lane_names.js), not their codes.
+    assert page.locator('g.djs-element[data-element-id="lane_institute"] text').first.text_content() == "检定机构"
     # The other escalation call activities were not what started this case's escalation.
     assert page.locator('a.qj-count[data-activity="escalate_not_accepted"]').inner_text() == "0"
     screenshot(page, "heatmap-desktop")

@@ -34,16 +34,6 @@
     });
   }
 
-  function nameLanes(viewer) {
-    // Lane names are role codes (owner, institute, ...); show the Chinese role names instead.
-    var registry = viewer.get("elementRegistry");
-    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
-      var name = data.roles[lane.businessObject.name];
-      var text = name && registry.getGraphics(lane).querySelector("text tspan");
-      if (text) { text.textContent = name; }
-    });
-  }
-
   function focusBox(registry) {
     var open = Object.keys(data.marks).filter(function (id) {
       return data.marks[id] !== "completed" && registry.get(id);
@@ -66,7 +56,7 @@
     var canvas = viewer.get("canvas");
     var registry = viewer.get("elementRegistry");
     mark(viewer);
-    nameLanes(viewer);
+    window.qjNameLanes(viewer, data.roles);
     var whole = function () { canvas.zoom("fit-viewport", "auto"); };
     var here = function () {
       var centre = focusBox(registry);

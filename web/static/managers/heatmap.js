@@ -52,16 +52,6 @@
     });
   }
 
-  function nameLanes(viewer) {
-    // Lane names are role codes (owner, institute, ...); show the Chinese role names instead.
-    var registry = viewer.get("elementRegistry");
-    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
-      var name = data.roles[lane.businessObject.name];
-      var text = name && registry.getGraphics(lane).querySelector("text tspan");
-      if (text) { text.textContent = name; }
-    });
-  }
-
   function busiest(viewer) {
     // When the canvas is wider than its box (a phone), scroll the box to the activity with most overdue,
     // then most waiting, cases.
@@ -86,7 +76,7 @@
   viewer.importXML(data.xml).then(function () {
     var canvas = viewer.get("canvas");
     paint(viewer);
-    nameLanes(viewer);
+    window.qjNameLanes(viewer, data.roles);
     var whole = function () { canvas.zoom("fit-viewport", "auto"); };
     whole();
     busiest(viewer);
